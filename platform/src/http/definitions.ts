@@ -1,0 +1,121 @@
+import type { Kind } from '@docket/runtime';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { DocketContext } from '../context.ts';
+import { localeOf } from './problem.ts';
+import { DefinitionHead, KeyParam, KindParam, ProblemRef, SavedDraftSchema, VersionInfo } from './schemas.ts';
+
+const ADMIN = { actor: 'admin', origin: { type: 'admin' as const } };
+const errors = { 400: ProblemRef, 404: ProblemRef, 409: ProblemRef };
+
+export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = async (app, { ctx }) => {
+  const store = ctx.definitions;
+  const tenant = ctx.tenantId;
+
+  app.get(
+    '/api/definitions',
+    {
+      schema: {
+        summary: 'List definitions with their latest, published and draft versions',
+        tags: ['definitions'],
+        querystring: Type.Object({ kind: Type.Optional(KindParam) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(DefinitionHead) }), 400: ProblemRef },
+      },
+    },
+    async (req) => ({ items: (await store.list(tenant, { kind: req.query.kind as Kind | undefined })).map(withI18nName) }),
+  );
+
+  app.get(
+    '/api/definitions/:kind/:key',
+    {
+      schema: {
+        summary: 'One definition: its versions, newest first',
+        tags: ['definitions'],
+        params: Type.Object({ kind: KindParam, key: KeyParam }),
+        response: { 200: Type.Object({ kind: Type.String(), key: Type.String(), versions: Type.Array(VersionInfo) }), ...errors },
+      },
+    },
+    async (req) => ({ kind: req.params.kind, key: req.params.key, versions: await store.versions(tenant, req.params.kind as Kind, req.params.key) }),
+  );
+
+  app.get(
+    '/api/definitions/:kind/:key/versions/:version',
+    {
+      schema: {
+        summary: 'The document of one version (processes include their BPMN XML exactly as uploaded)',
+        tags: ['definitions'],
+        params: Type.Object({ kind: KindParam, key: KeyParam, version: Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('latest')]) }),
+        response: {
+          200: Type.Object({ version: Type.Integer(), status: Type.String(), document: Type.Object({}, { additionalProperties: true }) }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const v = req.params.version === 'latest' ? undefined : Number(req.params.version);
+      const row = await store.getVersion(tenant, req.params.kind as Kind, req.params.key, v);
+      const document = row.source === null || row.source === undefined ? row.body : { ...row.body, bpmn: row.source };
+      return { version: row.version, status: row.status, document: { ...document, version: row.version } };
+    },
+  );
+
+  app.post(
+    '/api/definitions',
+    {
+      bodyLimit: 20 * 1024 * 1024,
+      schema: {
+        summary: 'Create or update the draft of a definition',
+        description:
+          'The body is the definition document (processes: {"kind": "process", "key": …, "bpmn": "<xml>"}). A `version` in the body is an optimistic-concurrency check. ' +
+          'Report templates may carry their file as base64 in `files` ({"<file name>": "<base64>"}). Invalid documents get 400 with every issue; reference problems are warnings until publish.',
+        tags: ['definitions'],
+        body: Type.Object({}, { additionalProperties: true }),
+        response: { 200: SavedDraftSchema, 201: SavedDraftSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { files, ...doc } = req.body as Record<string, unknown> & { files?: unknown };
+      const attachments = new Map<string, Buffer>();
+      if (files && typeof files === 'object') {
+        for (const [name, b64] of Object.entries(files)) if (typeof b64 === 'string') attachments.set(name, Buffer.from(b64, 'base64'));
+      }
+      const saved = await store.saveDraft(tenant, { doc, attachments }, ADMIN);
+      const locale = localeOf(req);
+      return reply
+        .status(saved.created ? 201 : 200)
+        .send({ ...saved, warnings: saved.warnings.map((w) => ({ ...w, message: w.message[locale], messages: w.message })) });
+    },
+  );
+
+  app.get(
+    '/api/definitions/:kind/:key/diff',
+    {
+      schema: {
+        summary: 'Differences between two versions of a definition',
+        tags: ['definitions'],
+        params: Type.Object({ kind: KindParam, key: KeyParam }),
+        querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            kind: Type.String(),
+            key: Type.String(),
+            from: Type.Integer(),
+            to: Type.Integer(),
+            changes: Type.Array(
+              Type.Object({ op: Type.String(), pointer: Type.String(), before: Type.Optional(Type.Unknown()), after: Type.Optional(Type.Unknown()) }),
+            ),
+            text: Type.Optional(Type.String({ description: 'Unified diff of the BPMN XML' })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => store.diff(tenant, req.params.kind as Kind, req.params.key, req.query.from, req.query.to),
+  );
+};
+
+/** Process names come from BPMN (one string): expose them as an i18n map with the undetermined locale. */
+function withI18nName<T extends { name: unknown }>(head: T): T & { name: Record<string, string> | null } {
+  const name = typeof head.name === 'string' ? { und: head.name } : (head.name as Record<string, string> | null);
+  return { ...head, name };
+}

@@ -1,0 +1,14 @@
+export * from './bpmn.ts';
+export * from './canonical-json.ts';
+export * from './field-types.ts';
+export * from './folder.ts';
+export * from './issues.ts';
+export { DefinitionIssueSchema } from './issues.ts';
+export * from './json-logic.ts';
+export * from './kinds/index.ts';
+export * from './references.ts';
+export * from './rule-context.ts';
+export * from './schema-kit.ts';
+export * from './schema-validator.ts';
+export * from './semantics.ts';
+export * from './validate.ts';

@@ -1,0 +1,3 @@
+export * from './definitions/index.ts';
+export * from './errors.ts';
+export * from './store/index.ts';
