@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `docket` command. Docket needs Node >= 22.17; npm installs Node 24 as a
+// The `docket` command. Docket needs Node >= 22.18 (TypeScript runs natively from then); npm installs Node 24 as a
 // devDependency, so when an older Node starts this file we hand over to that one.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major > 22 || (major === 22 && minor >= 17)) {
+if (major > 22 || (major === 22 && minor >= 18)) {
   const { main } = await import('../src/cli/index.ts');
   process.exitCode = await main(process.argv.slice(2));
 } else {
@@ -19,7 +19,7 @@ if (major > 22 || (major === 22 && minor >= 17)) {
   }
   if (!node) {
     console.error(
-      `Docket needs Node.js >= 22.17 (this is ${process.version}). Run "npm install" in the Docket folder (it installs Node 24 for npm scripts) or install Node 24.`,
+      `Docket needs Node.js >= 22.18 (this is ${process.version}). Run "npm install" in the Docket folder (it installs Node 24 for npm scripts) or install Node 24.`,
     );
     process.exit(1);
   }

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QUICK, REPEATS, median, printHeader, printResult, round } from './lib.ts';
+import { median, printHeader, printResult, QUICK, REPEATS, round } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -31,7 +31,8 @@ function serverPid(port: number): number | undefined {
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
       const env = readFileSync(`/proc/${name}/environ`, 'utf8');
       const isNode = /(^|\/)node$/.test(argv[0] ?? '');
-      if (isNode && argv.some((a) => a.endsWith('docket') || a.endsWith('docket.js')) && argv.includes('start') && env.split('\0').includes(`PORT=${port}`)) return Number(name);
+      if (isNode && argv.some((a) => a.endsWith('docket') || a.endsWith('docket.js')) && argv.includes('start') && env.split('\0').includes(`PORT=${port}`))
+        return Number(name);
     } catch {
       // the process ended while we looked
     }
@@ -52,7 +53,10 @@ async function startOnce(dataDir: string): Promise<{ ms: number; rss: number }> 
   });
   try {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
       if (performance.now() - t0 > 120_000) throw new Error('no health within 120 s');
@@ -90,15 +94,25 @@ try {
   for (let i = 0; i < (QUICK ? 1 : REPEATS); i++) {
     warm.push(await startOnce(dataDir));
     peer.push(pgliteOpenMs(dataDir));
-    console.log(`warm start ${i + 1}: ${round(warm[i]?.ms ?? 0)} ms to health 200, idle RSS ${round(warm[i]?.rss ?? 0)} MB; PGlite open alone ${round(peer[i] ?? 0)} ms`);
+    console.log(
+      `warm start ${i + 1}: ${round(warm[i]?.ms ?? 0)} ms to health 200, idle RSS ${round(warm[i]?.rss ?? 0)} MB; PGlite open alone ${round(peer[i] ?? 0)} ms`,
+    );
   }
   const startupMs = median(warm.map((w) => w.ms));
   const rss = median(warm.map((w) => w.rss));
   const peerMs = median(peer);
   console.log(`median: startup ${round(startupMs)} ms (target < 10000), idle RSS ${round(rss)} MB (target < 250), PGlite open ${round(peerMs)} ms`);
   printResult({
-    bench: 'startup', startup_ms: round(startupMs), idle_rss_mb: round(rss), cold_start_ms: round(cold.ms), peer: 'pglite-warm-open', peer_ms: round(peerMs),
-    ratio_vs_pglite_open: round(startupMs / peerMs), target_startup_ms: 10000, target_idle_rss_mb: 250, repeats: warm.length,
+    bench: 'startup',
+    startup_ms: round(startupMs),
+    idle_rss_mb: round(rss),
+    cold_start_ms: round(cold.ms),
+    peer: 'pglite-warm-open',
+    peer_ms: round(peerMs),
+    ratio_vs_pglite_open: round(startupMs / peerMs),
+    target_startup_ms: 10000,
+    target_idle_rss_mb: 250,
+    repeats: warm.length,
   });
 } finally {
   await rm(dataDir, { recursive: true, force: true });

@@ -58,18 +58,29 @@ export const COMMANDS: Record<string, Command> = {
       });
       const ctx = await openDocket(cfg, { purpose: 'server', log: (m) => logger.info(m) });
       const app = await buildServer(ctx, { logger });
-      closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+      const graceful = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'shutting down after an error');
         else logger.info(`${signal}: shutting down`);
         await app.close();
         await ctx.db.close();
       });
-      const db = ctx.db.kind === 'embedded' ? `embedded database in ${cfg.dataDir}` : 'PostgreSQL (DATABASE_URL)';
-      await app.listen({
-        host: cfg.HOST,
-        port: cfg.PORT,
-        listenTextResolver: (a) => `Docket ${ctx.version} is running at ${a.replace('127.0.0.1', 'localhost')} on the ${db}`,
-      });
+      const db = ctx.db.kind === 'embedded' ? `the embedded database in ${cfg.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+      try {
+        await app.listen({
+          host: cfg.HOST,
+          port: cfg.PORT,
+          listenTextResolver: (a) => `Docket ${ctx.version} is running at ${a.replace('127.0.0.1', 'localhost')} on ${db}`,
+        });
+      } catch (e) {
+        // Nothing is served: release the database (and its lock) and exit instead of lingering.
+        graceful.uninstall();
+        await app.close();
+        await ctx.db.close();
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE')
+          throw Object.assign(new Error(`port ${cfg.PORT} on ${cfg.HOST} is already in use; set PORT to another port`), { code: 'PORT_IN_USE' });
+        throw e;
+      }
       if (['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST))
         logger.info('Listening on the loopback interface only: authentication arrives with the tickets/API issue');
       return 0;

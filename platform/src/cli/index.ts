@@ -53,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const err = e as Error & { code?: string };
-    console.error(`docket ${name}: ${err.code ? `${err.code}: ` : ''}${err.message}`);
+    const prefix = err.code && !err.message.startsWith(err.code) ? `${err.code}: ` : '';
+    console.error(`docket ${name}: ${prefix}${err.message}`);
     if (!err.code) console.error(err.stack);
     return 1;
   }

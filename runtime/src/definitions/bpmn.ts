@@ -32,7 +32,8 @@ interface ModdleElement {
 
 const lineOf = (message: string): number | undefined => {
   const m = /line: (\d+)/.exec(message);
-  return m ? Number(m[1]) : undefined;
+  // bpmn-moddle counts lines from 0; editors and users count from 1.
+  return m ? Number(m[1]) + 1 : undefined;
 };
 const firstLine = (message: string) => message.split('\n')[0]?.trim() ?? message;
 

@@ -52,7 +52,12 @@ export async function readDefinitionsFolder(root: string): Promise<{ files: Load
     for (const name of (await readdir(join(root, top))).sort()) {
       if (IGNORED.test(name)) continue;
       if (await isDir(join(root, top, name))) {
-        for (const inner of (await readdir(join(root, top, name))).sort()) if (!IGNORED.test(inner)) entries.push({ rel: posix.join(name, inner), ns: name });
+        for (const inner of (await readdir(join(root, top, name))).sort()) {
+          if (IGNORED.test(inner)) continue;
+          if (await isDir(join(root, top, name, inner))) {
+            unexpected(posix.join(top, name, inner), 'namespaces are one folder deep; this folder is ignored', '命名空间只能有一层文件夹，此文件夹已忽略');
+          } else entries.push({ rel: posix.join(name, inner), ns: name });
+        }
       } else entries.push({ rel: name });
     }
     const binaries = new Map<string, Buffer>();
@@ -103,7 +108,7 @@ export async function readDefinitionsFolder(root: string): Promise<{ files: Load
     const used = new Set<string>();
     for (const { file, doc, dir } of docs) {
       const attachments = new Map<string, Buffer>();
-      const named = (doc as { file?: unknown }).file;
+      const named = doc !== null && typeof doc === 'object' ? (doc as { file?: unknown }).file : undefined;
       if (typeof named === 'string') {
         const path = posix.join(dir, named);
         const bytes = binaries.get(path);
@@ -162,6 +167,7 @@ export async function writeDefinitionsFolder(root: string, items: readonly Expor
     }
     written.push(file);
     for (const [name, bytes] of item.attachments) {
+      if (name !== posix.basename(name) || name.startsWith('.')) throw new Error(`attachment name "${name}" would leave its folder`);
       await writeFile(join(target, '..', name), bytes);
       written.push(posix.join(posix.dirname(file), name));
     }

@@ -89,7 +89,7 @@ export function inspectRule(rule: unknown, allowRecord = false): { problems: Rul
           } else variables.push({ path: [...path, op], name });
         }
       } else if (typeof name !== 'number' && name !== undefined && name !== null) {
-        walk(name, [...path, op, 0], relative);
+        walk(name, Array.isArray(args) ? [...path, op, 0] : [...path, op], relative);
       }
       return;
     }

@@ -1,3 +1,4 @@
+import { pointer } from './issues.ts';
 import type { DefinitionDocument, Kind } from './kinds/index.ts';
 
 /** A reference from one definition to another, found at `pointer` in the referring document. */
@@ -57,8 +58,8 @@ export function referencesOf(doc: DefinitionDocument): Reference[] {
       break;
     case 'role':
       many(out, '/ticketTypes', 'ticketType', doc.ticketTypes);
-      for (const k of Object.keys(doc.dataScope.ticketTypes ?? {})) one(out, `/dataScope/ticketTypes/${k}`, 'ticketType', k);
-      for (const k of Object.keys(doc.fieldPermissions ?? {})) one(out, `/fieldPermissions/${k}`, 'ticketType', k);
+      for (const k of Object.keys(doc.dataScope.ticketTypes ?? {})) one(out, `/dataScope/ticketTypes${pointer(k)}`, 'ticketType', k);
+      for (const k of Object.keys(doc.fieldPermissions ?? {})) one(out, `/fieldPermissions${pointer(k)}`, 'ticketType', k);
       break;
     case 'slaPolicy':
       one(out, '/calendar', 'calendar', doc.calendar);
@@ -80,5 +81,5 @@ export function referencesOf(doc: DefinitionDocument): Reference[] {
 
 export function stepReferencesOf(doc: DefinitionDocument): StepReference[] {
   if (doc.kind !== 'ticketType') return [];
-  return Object.keys(doc.steps ?? {}).map((step) => ({ pointer: `/steps/${step}`, process: doc.process, step }));
+  return Object.keys(doc.steps ?? {}).map((step) => ({ pointer: `/steps${pointer(step)}`, process: doc.process, step }));
 }

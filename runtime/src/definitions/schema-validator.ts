@@ -55,13 +55,24 @@ export function createDefinitionAjv(): Ajv {
   return ajv;
 }
 
+const zones = new Map<string, boolean>();
+/**
+ * An IANA zone name as written (Asia/Shanghai, UTC). Offsets like "+08:00" and wrongly
+ * cased names pass Intl but mean something else to PostgreSQL, so they are refused.
+ * Answers are cached: building an Intl formatter costs ~100 µs.
+ */
 export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let ok = zones.get(zone);
+  if (ok === undefined) {
+    try {
+      const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+      ok = /^[A-Za-z]/.test(zone) && !(resolved !== zone && resolved.toLowerCase() === zone.toLowerCase());
+    } catch {
+      ok = false;
+    }
+    if (zones.size < 10_000) zones.set(zone, ok);
   }
+  return ok;
 }
 
 const ajv = createDefinitionAjv();
@@ -110,6 +121,7 @@ function toIssue(e: ErrorObject): IssueInput {
       if (params.error === 'mapping' && tag === 'type')
         return { code: 'DEF_UNKNOWN_FIELD_TYPE', pointer: `${at}/type`, params: { type: params.tagValue, allowed: FIELD_TYPES } };
       if (params.error === 'mapping') return { code: 'DEF_INVALID_VALUE', pointer: `${at}/${tag}`, params: { value: params.tagValue } };
+      if (params.tagValue !== undefined) return { code: 'DEF_WRONG_TYPE', pointer: `${at}/${tag}`, params: { expected: 'string' } };
       return { code: 'DEF_MISSING_PROPERTY', pointer: `${at}/${tag}`, params: { property: tag } };
     }
     case 'uniqueItems':

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { DocketError } from '../errors.ts';
 import { lockDataDir } from './lock.ts';
 
 export interface EmbeddedDatabase {
@@ -59,9 +60,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedD
 
 /** Writes a gzipped tarball of the embedded database (a physical copy: restore with the same PGlite version). */
 export async function backupEmbedded(dataDir: string, file: string): Promise<number> {
+  if (!existsSync(dataDir)) throw new DocketError('NO_DATABASE', `No embedded database in ${dataDir} (the folder does not exist)`, { dataDir });
   const unlock = await lockDataDir(dataDir, 'backup');
   try {
-    if (!existsSync(join(pgDataDir(dataDir), 'PG_VERSION'))) throw new Error(`No embedded database in ${dataDir}`);
+    if (!existsSync(join(pgDataDir(dataDir), 'PG_VERSION'))) throw new DocketError('NO_DATABASE', `No embedded database in ${dataDir}`, { dataDir });
     const pglite = await PGlite.create(pgDataDir(dataDir));
     try {
       const blob = await pglite.dumpDataDir('gzip');
@@ -95,7 +97,7 @@ export async function restoreEmbedded(dataDir: string, file: string): Promise<{ 
     } catch (e) {
       await rm(dir, { recursive: true, force: true });
       if (previous) await rename(previous, dir);
-      throw new Error(`${file} is not a usable Docket backup: ${(e as Error).message}`);
+      throw new DocketError('NOT_A_BACKUP', `${file} is not a usable Docket backup: ${(e as Error).message}`, { file });
     }
     return previous ? { previous } : {};
   } finally {
