@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,21 @@ describe('docket CLI', () => {
     const general = 'ticket-types/general.json';
     expect(await readFile(join(out, general), 'utf8')).toBe(await readFile(join(CORE_DEFINITIONS, general), 'utf8'));
     expect((await docket(['export', out], { DOCKET_DATA_DIR: dataDir })).stderr).toContain('TARGET_NOT_EMPTY');
+  });
+
+  it('exits with PORT_IN_USE when the port is taken, releasing the data dir instead of hanging', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = join(tmp, 'busy-port');
+    try {
+      const r = await docket(['start'], { PORT: String(port), DOCKET_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`PORT_IN_USE: port ${port} on 127.0.0.1 is already in use`);
+      expect(existsSync(join(dataDir, 'docket.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('starts a server that answers health on the configured port and stops cleanly on SIGTERM', async () => {

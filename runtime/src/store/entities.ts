@@ -1,22 +1,40 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
+export type OriginType = 'core' | 'plugin' | 'admin';
+
 /**
  * Tables of the foundation. Every business row carries tenant_id, and it leads every
  * primary, unique and foreign key (the shape partitioning and Citus need). Entities are
  * scalar on purpose: foreign keys are composite and declared in the migration.
  */
+const text = () => p.string().columnType('text');
+const createdAt = () =>
+  p
+    .datetime()
+    .columnType('timestamptz')
+    .onCreate(() => new Date());
+const updatedAt = () =>
+  p
+    .datetime()
+    .columnType('timestamptz')
+    .onCreate(() => new Date())
+    .onUpdate(() => new Date());
+/** Where a definition version or release came from: core, a plugin (name + version) or an admin. */
+const originColumns = () => ({
+  originType: text().$type<OriginType>(),
+  originName: text().nullable(),
+  originVersion: text().nullable(),
+});
+
 export const Tenant = defineEntity({
   name: 'Tenant',
   tableName: 'tenant',
   properties: {
     id: p.uuid().primary(),
-    slug: p.string().columnType('text').unique(),
-    name: p.string().columnType('text'),
-    timeZone: p.string().columnType('text').default('Asia/Shanghai'),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    slug: text().unique(),
+    name: text(),
+    timeZone: text().default('Asia/Shanghai'),
+    createdAt: createdAt(),
   },
 });
 
@@ -25,24 +43,16 @@ export const Definition = defineEntity({
   tableName: 'definition',
   properties: {
     tenantId: p.uuid().primary(),
-    kind: p.string().columnType('text').primary(),
-    key: p.string().columnType('text').primary(),
+    kind: text().primary(),
+    key: text().primary(),
     latestVersion: p.integer(),
     publishedVersion: p.integer().nullable(),
     draftVersion: p.integer().nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
 });
 
-export type OriginType = 'core' | 'plugin' | 'admin';
 export interface AttachmentRef {
   sha256: string;
   size: number;
@@ -53,32 +63,23 @@ export const DefinitionVersion = defineEntity({
   tableName: 'definition_version',
   properties: {
     tenantId: p.uuid().primary(),
-    kind: p.string().columnType('text').primary(),
-    key: p.string().columnType('text').primary(),
+    kind: text().primary(),
+    key: text().primary(),
     version: p.integer().primary(),
-    status: p.string().columnType('text').$type<'draft' | 'published'>(),
+    status: text().$type<'draft' | 'published'>(),
     /** The document as validated (processes: without the XML, which is `source`). */
     body: p.json<Record<string, unknown>>(),
     /** BPMN XML exactly as uploaded. */
     source: p.text().nullable(),
     attachments: p.json<Record<string, AttachmentRef>>(),
     summary: p.json<Record<string, unknown>>(),
-    contentHash: p.string().columnType('text'),
-    originType: p.string().columnType('text').$type<OriginType>(),
-    originName: p.string().columnType('text').nullable(),
-    originVersion: p.string().columnType('text').nullable(),
+    contentHash: text(),
+    ...originColumns(),
     derivedFrom: p.integer().nullable(),
     releaseId: p.uuid().nullable(),
-    createdBy: p.string().columnType('text').nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdBy: text().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
     publishedAt: p.datetime().columnType('timestamptz').nullable(),
   },
 });
@@ -91,14 +92,9 @@ export const Release = defineEntity({
     id: p.uuid().primary(),
     number: p.integer(),
     note: p.text().nullable(),
-    originType: p.string().columnType('text').$type<OriginType>(),
-    originName: p.string().columnType('text').nullable(),
-    originVersion: p.string().columnType('text').nullable(),
-    createdBy: p.string().columnType('text').nullable(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    ...originColumns(),
+    createdBy: text().nullable(),
+    createdAt: createdAt(),
   },
 });
 
@@ -108,8 +104,8 @@ export const ReleaseItem = defineEntity({
   properties: {
     tenantId: p.uuid().primary(),
     releaseId: p.uuid().primary(),
-    kind: p.string().columnType('text').primary(),
-    key: p.string().columnType('text').primary(),
+    kind: text().primary(),
+    key: text().primary(),
     version: p.integer(),
     /** Whether this release published the version (false: carried over from the previous release). */
     changed: p.boolean(),
@@ -124,13 +120,10 @@ export const AuditEvent = defineEntity({
   properties: {
     tenantId: p.uuid().primary(),
     id: p.uuid().primary(),
-    at: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    actor: p.string().columnType('text'),
-    action: p.string().columnType('text'),
-    subject: p.string().columnType('text').nullable(),
+    at: createdAt(),
+    actor: text(),
+    action: text(),
+    subject: text().nullable(),
     details: p.json<Record<string, unknown>>(),
   },
 });
