@@ -36,12 +36,14 @@ describe('embedded database', () => {
     expect(existsSync(join(dir, 'docket.lock'))).toBe(false);
   });
 
-  it('backs up and restores the database, keeping the replaced one aside', async () => {
+  it('backs up and restores the database with its stored files, keeping the replaced database aside', async () => {
     const t = await embeddedTestDatabase();
     const tenant = await t.newTenant('backup');
     await t.store.saveDraft(tenant, { doc: dictionary('kept') }, ADMIN);
     await t.store.publish(tenant, {}, ADMIN);
     const dataDir = t.dataDir;
+    const templateBytes = Buffer.from('PK\u0003\u0004 an uploaded template');
+    const template = await new (await import('../files.ts')).DiskFileStore(join(dataDir, 'files')).put(templateBytes);
     await t.db.close();
     const file = join(tmp, 'backup.tar.gz');
     expect(await backupEmbedded(dataDir, file)).toBeGreaterThan(1000);
@@ -55,6 +57,14 @@ describe('embedded database', () => {
     await db.close();
     const { previous } = await restoreEmbedded(dataDir, file);
     expect(previous && existsSync(previous)).toBe(true);
+
+    // On another machine: a new data dir gets the database and the stored files.
+    const elsewhere = join(tmp, 'elsewhere');
+    await restoreEmbedded(elsewhere, file);
+    expect((await new DiskFileStore(join(elsewhere, 'files')).get(template.sha256)).equals(templateBytes)).toBe(true);
+    const moved = await openDatabase({ dataDir: elsewhere });
+    expect((await new DefinitionStore(moved.orm, new DiskFileStore(join(elsewhere, 'files'))).list(tenant)).map((d) => d.key)).toEqual(['kept']);
+    await moved.close();
 
     db = await openDatabase({ dataDir });
     const store = new DefinitionStore(db.orm, new DiskFileStore(join(dataDir, 'files')));
