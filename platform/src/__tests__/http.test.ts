@@ -82,6 +82,14 @@ describe.each(BACKENDS)('HTTP API on %s', (_name, open) => {
     expect(release.items.find((i: { key: string }) => i.key === 'faults')).toMatchObject({ version: 1, changed: true });
   });
 
+  it('discards a draft through DELETE …/draft and answers 404 when there is none', async () => {
+    await app.inject({ method: 'POST', url: '/api/definitions', payload: dictionary('scratch') });
+    const gone = await app.inject({ method: 'DELETE', url: '/api/definitions/dictionary/scratch/draft' });
+    expect([gone.statusCode, gone.json()]).toEqual([200, { kind: 'dictionary', key: 'scratch', discarded: 1, current: null }]);
+    const again = await app.inject({ method: 'DELETE', url: '/api/definitions/dictionary/scratch/draft' });
+    expect([again.statusCode, again.json().code]).toEqual([404, 'NOT_FOUND']);
+  });
+
   it('returns a process with its BPMN exactly as uploaded', async () => {
     const latest = (await app.inject('/api/definitions/process/general/versions/latest')).json();
     const { readFile } = await import('node:fs/promises');
@@ -150,6 +158,7 @@ describe.each(BACKENDS)('HTTP API on %s', (_name, open) => {
         'GET /api/definitions/{kind}/{key}',
         'GET /api/definitions/{kind}/{key}/versions/{version}',
         'POST /api/definitions',
+        'DELETE /api/definitions/{kind}/{key}/draft',
         'GET /api/definitions/{kind}/{key}/diff',
         'POST /api/releases',
         'GET /api/releases',

@@ -87,6 +87,28 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
     },
   );
 
+  app.delete(
+    '/api/definitions/:kind/:key/draft',
+    {
+      schema: {
+        summary: 'Discard the draft of a definition',
+        description: 'The published version becomes current again; a definition that was never published disappears. 404 when there is no draft.',
+        tags: ['definitions'],
+        params: Type.Object({ kind: KindParam, key: KeyParam }),
+        response: {
+          200: Type.Object({
+            kind: Type.String(),
+            key: Type.String(),
+            discarded: Type.Integer({ description: 'The version number the draft had' }),
+            current: Type.Union([Type.Integer(), Type.Null()], { description: 'The published version now current, or null' }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => store.discardDraft(tenant, req.params.kind as Kind, req.params.key, ADMIN),
+  );
+
   app.get(
     '/api/definitions/:kind/:key/diff',
     {

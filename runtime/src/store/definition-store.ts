@@ -311,6 +311,32 @@ export class DefinitionStore {
     return { number: release.number, items: out };
   }
 
+  /**
+   * Throws away the draft of a definition. The published version (if any) becomes current
+   * again and the next draft reuses the discarded number; a never-published definition
+   * disappears entirely.
+   */
+  async discardDraft(tenantId: string, kind: Kind, key: string, by: Actor): Promise<{ kind: Kind; key: string; discarded: number; current: number | null }> {
+    return this.em().transactional(async (em) => {
+      const head = await em.findOne(Definition, { tenantId, kind, key }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!head?.draftVersion) throw new NotFoundError(`${kind} "${key}" has no draft`, { kind, key });
+      const discarded = head.draftVersion;
+      await em.nativeDelete(DefinitionVersion, { tenantId, kind, key, version: discarded, status: 'draft' });
+      if (head.publishedVersion) {
+        head.latestVersion = head.publishedVersion;
+        head.draftVersion = null;
+      } else em.remove(head);
+      recordAudit(em, tenantId, {
+        actor: by.actor,
+        action: 'definition.draft.discarded',
+        subject: `definition:${kind}:${key}`,
+        details: { version: discarded, origin: by.origin },
+      });
+      await em.flush();
+      return { kind, key, discarded, current: head.publishedVersion ?? null };
+    });
+  }
+
   async head(tenantId: string, kind: Kind, key: string): Promise<DefinitionRow | null> {
     return this.em().findOne(Definition, { tenantId, kind, key });
   }

@@ -140,6 +140,24 @@ describe.each(BACKENDS)('definition store on %s', (_name, open) => {
     expect((await t.store.publish(b, {}, ADMIN)).number).toBe(1);
   });
 
+  it('discards a draft: the published version is current again, and a never-published definition disappears', async () => {
+    const tenant = await t.newTenant();
+    await t.store.saveDraft(tenant, { doc: dictionary('kept', ['a']) }, ADMIN);
+    await t.store.publish(tenant, {}, ADMIN);
+    await t.store.saveDraft(tenant, { doc: ticketType('broken', { process: 'missing-flow', dictionary: 'kept' }) }, ADMIN);
+    await t.store.saveDraft(tenant, { doc: dictionary('kept', ['a', 'b']) }, ADMIN);
+    // The broken draft blocks publishing everything until it is discarded.
+    await expect(t.store.publish(tenant, {}, ADMIN)).rejects.toBeInstanceOf(DefinitionError);
+    expect(await t.store.discardDraft(tenant, 'ticketType', 'broken', ADMIN)).toEqual({ kind: 'ticketType', key: 'broken', discarded: 1, current: null });
+    expect(await t.store.discardDraft(tenant, 'dictionary', 'kept', ADMIN)).toEqual({ kind: 'dictionary', key: 'kept', discarded: 2, current: 1 });
+    expect((await t.store.list(tenant)).map((d) => [d.kind, d.key, d.latestVersion, d.draftVersion])).toEqual([['dictionary', 'kept', 1, null]]);
+    await expect(t.store.discardDraft(tenant, 'dictionary', 'kept', ADMIN)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // The next draft takes the discarded number again.
+    expect(await t.store.saveDraft(tenant, { doc: dictionary('kept', ['c']) }, ADMIN)).toMatchObject({ version: 2, created: true });
+    const audit = await listAudit(t.db.orm.em.fork(), tenant);
+    expect(audit.filter((a) => a.action === 'definition.draft.discarded')).toHaveLength(2);
+  });
+
   it('diffs two versions by JSON pointer and BPMN as unified text', async () => {
     const tenant = await t.newTenant();
     await t.store.saveDraft(tenant, { doc: dictionary('faults', ['a']) }, ADMIN);
