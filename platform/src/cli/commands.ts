@@ -124,6 +124,7 @@ export const COMMANDS: Record<string, Command> = {
     options: {
       ...tenantOption,
       draft: { type: 'boolean', help: 'Only save drafts; do not publish' },
+      'replace-drafts': { type: 'boolean', help: 'Overwrite pending drafts of the same definitions (otherwise the import refuses)' },
       note: { type: 'string', help: 'Release note' },
       ...langOption,
     },
@@ -138,6 +139,7 @@ export const COMMANDS: Record<string, Command> = {
           actor: 'cli',
           origin: { type: 'admin' },
           publish: options.draft !== true,
+          replaceDrafts: options['replace-drafts'] === true,
           note: (options.note as string | undefined) ?? `Imported from ${dir}`,
         });
         for (const w of r.warnings) console.log(formatIssue(w, locale(options)));

@@ -96,6 +96,8 @@ export class DefinitionStore {
     tenantId: string,
     input: { doc: DefinitionDocument; summary: Record<string, unknown>; attachments: Record<string, AttachmentRef> | undefined },
     by: Actor,
+    /** Called before a different pending draft is overwritten; throwing stops the save. */
+    beforeReplacingDraft?: (draft: VersionRow) => void,
   ): Promise<Omit<SavedDraft, 'warnings'>> {
     const { doc } = input;
     const kind = doc.kind;
@@ -120,6 +122,7 @@ export class DefinitionStore {
     const origin = { originType: by.origin.type, originName: by.origin.name ?? null, originVersion: by.origin.version ?? null };
     if (current && current.contentHash === hash) return { kind, key, version: current.version, status: current.status, changed: false, created: false };
     if (current && current.status === 'draft') {
+      beforeReplacingDraft?.(current);
       Object.assign(current, { body, source, attachments, summary: input.summary, contentHash: hash, ...origin, createdBy: by.actor });
       recordAudit(em, tenantId, {
         actor: by.actor,
@@ -172,16 +175,26 @@ export class DefinitionStore {
    * 50th file leaves nothing written), then saved as drafts and, unless `publish` is
    * false, published as one release, in one transaction.
    */
-  async importFolder(tenantId: string, dir: string, by: Actor & { publish?: boolean; note?: string }) {
+  async importFolder(tenantId: string, dir: string, by: Actor & { publish?: boolean; note?: string; replaceDrafts?: boolean }) {
     const em = this.em();
     const result = await validateDefinitionsFolder(dir, mapLookup(await currentSummaries(em, tenantId)));
     if (hasErrors(result.issues)) throw new DefinitionError(result.issues, `Folder ${dir} is not valid`);
     const stored = await Promise.all(result.members.map((m) => this.storeAttachments(m.doc, m.attachments)));
     return em.transactional(async (tx) => {
       const saved: Omit<SavedDraft, 'warnings'>[] = [];
+      // A pending draft is someone's unpublished work: an import does not overwrite it unless told to.
+      const pending: string[] = [];
+      const guard = by.replaceDrafts ? undefined : (d: VersionRow) => void pending.push(`${d.kind}:${d.key} (draft version ${d.version})`);
       for (const [i, m] of result.members.entries()) {
         saved.push(
-          await this.saveInTransaction(tx, tenantId, { doc: m.doc, summary: (m.summary ?? {}) as Record<string, unknown>, attachments: stored[i] }, by),
+          await this.saveInTransaction(tx, tenantId, { doc: m.doc, summary: (m.summary ?? {}) as Record<string, unknown>, attachments: stored[i] }, by, guard),
+        );
+      }
+      if (pending.length > 0) {
+        throw new ConflictError(
+          `The folder would overwrite unpublished drafts: ${pending.join(', ')}. Publish or discard them, or import with --replace-drafts.`,
+          { drafts: pending },
+          'DRAFT_EXISTS',
         );
       }
       const drafts = saved.filter((s) => s.status === 'draft');

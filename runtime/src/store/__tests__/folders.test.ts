@@ -54,6 +54,21 @@ describe.each(BACKENDS)('definition folders on %s', (_name, open) => {
     expect(again.saved.every((s) => !s.changed)).toBe(true);
   });
 
+  it('refuses to overwrite an unpublished draft on import unless told to, and writes nothing when it refuses', async () => {
+    const tenant = await t.newTenant();
+    const dir = join(tmp, 'drafts');
+    await mkdir(join(dir, 'dictionaries'), { recursive: true });
+    await writeFile(join(dir, 'dictionaries', 'causes.json'), JSON.stringify(dictionary('causes', ['from-folder'])));
+    await writeFile(join(dir, 'dictionaries', 'other.json'), JSON.stringify(dictionary('other')));
+    await t.store.saveDraft(tenant, { doc: dictionary('causes', ['admin-work']) }, ADMIN);
+    const err = await t.store.importFolder(tenant, dir, ADMIN).catch((e) => e);
+    expect(err).toMatchObject({ code: 'DRAFT_EXISTS', details: { drafts: ['dictionary:causes (draft version 1)'] } });
+    expect((await t.store.getVersion(tenant, 'dictionary', 'causes')).body.items).toEqual([{ value: 'admin-work', label: { en: 'admin-work' } }]);
+    expect((await t.store.list(tenant)).map((d) => d.key)).toEqual(['causes']);
+    const forced = await t.store.importFolder(tenant, dir, { ...ADMIN, replaceDrafts: true });
+    expect(forced.release?.published.map((p) => p.key)).toEqual(['causes', 'other']);
+  });
+
   it('exports the core release byte-for-byte as the core definitions folder, and re-exports identically', async () => {
     const tenant = await t.newTenant();
     await t.store.importFolder(tenant, CORE, { ...ADMIN, origin: { type: 'core', name: 'docket' } });
