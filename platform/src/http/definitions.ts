@@ -1,4 +1,4 @@
-import type { Kind } from '@docket/runtime';
+import { documentOf, type Kind } from '@docket/runtime';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { DocketContext } from '../context.ts';
@@ -54,7 +54,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
     async (req) => {
       const v = req.params.version === 'latest' ? undefined : Number(req.params.version);
       const row = await store.getVersion(tenant, req.params.kind as Kind, req.params.key, v);
-      const document = row.source === null || row.source === undefined ? row.body : { ...row.body, bpmn: row.source };
+      const document = documentOf(row);
       return { version: row.version, status: row.status, document: { ...document, version: row.version } };
     },
   );

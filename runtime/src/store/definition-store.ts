@@ -17,7 +17,7 @@ import {
 } from '../definitions/index.ts';
 import { ConflictError, DefinitionError, NotFoundError } from '../errors.ts';
 import { recordAudit } from './audit.ts';
-import { contentHash, currentSummaries, type DefinitionRow, documentOf, mapLookup, type Origin, storedForm, type VersionRow } from './definition-rows.ts';
+import { contentHash, currentSummaries, documentOf, mapLookup, type Origin, storedForm, type VersionRow } from './definition-rows.ts';
 import type { AttachmentRef } from './entities.ts';
 import { Definition, DefinitionVersion, Release, ReleaseItem } from './entities.ts';
 import type { FileStore } from './files.ts';
@@ -348,9 +348,5 @@ export class DefinitionStore {
       await em.flush();
       return { kind, key, discarded, current: head.publishedVersion ?? null };
     });
-  }
-
-  async head(tenantId: string, kind: Kind, key: string): Promise<DefinitionRow | null> {
-    return this.em().findOne(Definition, { tenantId, kind, key });
   }
 }
