@@ -22,7 +22,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
         response: { 200: Type.Object({ items: Type.Array(DefinitionHead) }), 400: ProblemRef },
       },
     },
-    async (req) => ({ items: (await store.list(tenant, { kind: req.query.kind as Kind | undefined })).map(withI18nName) }),
+    async (req) => ({ items: await store.list(tenant, { kind: req.query.kind as Kind | undefined }) }),
   );
 
   app.get(
@@ -135,9 +135,3 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
     async (req) => store.diff(tenant, req.params.kind as Kind, req.params.key, req.query.from, req.query.to),
   );
 };
-
-/** Process names come from BPMN (one string): expose them as an i18n map with the undetermined locale. */
-function withI18nName<T extends { name: unknown }>(head: T): T & { name: Record<string, string> | null } {
-  const name = typeof head.name === 'string' ? { und: head.name } : (head.name as Record<string, string> | null);
-  return { ...head, name };
-}

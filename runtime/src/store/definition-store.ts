@@ -96,7 +96,7 @@ export class DefinitionStore {
     tenantId: string,
     input: { doc: DefinitionDocument; summary: Record<string, unknown>; attachments: Record<string, AttachmentRef> | undefined },
     by: Actor,
-    /** Called before a different pending draft is overwritten; throwing stops the save. */
+    /** Told before a pending draft with different content is overwritten (the caller may throw, or roll back later). */
     beforeReplacingDraft?: (draft: VersionRow) => void,
   ): Promise<Omit<SavedDraft, 'warnings'>> {
     const { doc } = input;
@@ -217,7 +217,7 @@ export class DefinitionStore {
       return {
         kind: h.kind,
         key: h.key,
-        name: (v.body.name as Record<string, string> | undefined) ?? (v.summary.process as { name?: string } | undefined)?.name ?? null,
+        name: displayName(v),
         latestVersion: h.latestVersion,
         publishedVersion: h.publishedVersion ?? null,
         draftVersion: h.draftVersion ?? null,
@@ -349,4 +349,12 @@ export class DefinitionStore {
       return { kind, key, discarded, current: head.publishedVersion ?? null };
     });
   }
+}
+
+/** A definition's name as a locale map; a process's name comes from BPMN (one string, undetermined locale "und"). */
+function displayName(v: VersionRow): Record<string, string> | null {
+  const name = v.body.name as Record<string, string> | undefined;
+  if (name) return name;
+  const bpmnName = (v.summary.process as { name?: string } | undefined)?.name;
+  return bpmnName ? { und: bpmnName } : null;
 }

@@ -76,7 +76,7 @@ export async function publishInTransaction(
     originVersion: origin.version ?? null,
     createdBy: actor,
   });
-  const changed = new Set(chosen.map((d) => id(d.kind, d.key)));
+  const byId = new Map(chosen.map((d) => [id(d.kind, d.key), d]));
   const now = new Date();
   for (const d of chosen) {
     d.status = 'published';
@@ -86,7 +86,7 @@ export async function publishInTransaction(
   // Definition head rows: published version moves, the draft pointer clears.
   const heads = await em.find(Definition, { tenantId, $or: chosen.map((d) => ({ kind: d.kind, key: d.key })) });
   for (const h of heads) {
-    const d = chosen.find((c) => c.kind === h.kind && c.key === h.key) as VersionRow;
+    const d = byId.get(id(h.kind, h.key)) as VersionRow;
     h.publishedVersion = d.version;
     h.draftVersion = null;
   }
@@ -98,7 +98,7 @@ export async function publishInTransaction(
       const target = snapshot.get(id(ref.kind, ref.key));
       if (target) pins[id(ref.kind, ref.key)] = target.version;
     }
-    em.create(ReleaseItem, { tenantId, releaseId: release.id, kind: v.kind, key: v.key, version: v.version, changed: changed.has(id(v.kind, v.key)), pins });
+    em.create(ReleaseItem, { tenantId, releaseId: release.id, kind: v.kind, key: v.key, version: v.version, changed: byId.has(id(v.kind, v.key)), pins });
   }
   const published = chosen.map((d) => ({ kind: d.kind, key: d.key, version: d.version })).sort((a, b) => id(a.kind, a.key).localeCompare(id(b.kind, b.key)));
   recordAudit(em, tenantId, {
