@@ -39,3 +39,13 @@ export class DefinitionError extends DocketError {
     this.issues = issues;
   }
 }
+
+/** The caller is known but may not do this (not the assignee, action not offered at this step). */
+export class ForbiddenError extends DocketError {
+  constructor(message: string, details?: Record<string, unknown>, code = 'FORBIDDEN') {
+    super(code, message, details);
+  }
+}
+
+/** The caller's input is wrong in a way a schema cannot say (a field not editable here, a required value missing). */
+export class InputError extends DocketError {}

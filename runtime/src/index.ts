@@ -1,3 +1,4 @@
 export * from './definitions/index.ts';
 export * from './errors.ts';
+export * from './jobs/index.ts';
 export * from './store/index.ts';

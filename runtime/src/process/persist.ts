@@ -1,0 +1,227 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { ConflictError } from '../errors.ts';
+import { type TicketView, writePath } from './context.ts';
+import type { Outcome } from './engine.ts';
+import type { TaskState } from './state.ts';
+
+/** A ticket row joined with its process instance, as commands read it. */
+export interface TicketRow {
+  id: string;
+  type_key: string;
+  release_number: number;
+  number: string | null;
+  title: string | null;
+  status: string;
+  status_category: string;
+  priority: string | null;
+  assignee: string | null;
+  creator: string | null;
+  parent_id: string | null;
+  data: Record<string, unknown>;
+  receipt: Record<string, unknown>;
+  components: Record<string, unknown>;
+  version: number;
+  state: Outcome['state'] | null;
+  process_status: string | null;
+  parent_ticket_id: string | null;
+  parent_token: string | null;
+}
+
+const LOAD = `select t.id, t.type_key, t.release_number, t.number, t.title, t.status, t.status_category, t.priority, t.assignee, t.creator,
+       t.parent_id, t.data, t.receipt, t.components, t.version, p.state, p.status as process_status, p.parent_ticket_id, p.parent_token
+  from ticket t left join process_instance p on p.tenant_id = t.tenant_id and p.ticket_id = t.id
+ where t.tenant_id = ? and t.id = ?`;
+
+export async function loadTicket(em: EntityManager, tenantId: string, ticketId: string): Promise<TicketRow | undefined> {
+  const [row] = await em.execute<TicketRow[]>(LOAD, [tenantId, ticketId]);
+  return row;
+}
+
+export const viewOf = (row: TicketRow): TicketView => ({
+  id: row.id,
+  type: row.type_key,
+  ...(row.number ? { number: row.number } : {}),
+  ...(row.creator ? { creator: row.creator } : {}),
+  assignee: row.assignee,
+  ...(row.priority ? { priority: row.priority } : {}),
+  data: row.data,
+  receipt: row.receipt,
+  components: row.components,
+});
+
+export interface Change {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+const MASK = '****';
+
+/** Writes one command's outcome: ticket (version-checked), instance, tasks, timers, people, outbox, audit. */
+export async function persistOutcome(
+  em: EntityManager,
+  tenantId: string,
+  row: TicketRow,
+  outcome: Outcome,
+  audit: { actor: string; action: string; task?: string; node?: string; sensitive: Set<string>; now: Date },
+): Promise<{ version: number; timers: { id: string; dueAt: string }[]; outbox: string[]; view: TicketView }> {
+  const fx = outcome.effects;
+  const view = viewOf(row);
+  const next: TicketView = { ...view, data: { ...view.data }, receipt: { ...view.receipt }, components: { ...view.components } };
+  const changes: Change[] = [];
+  for (const [path, value] of Object.entries(fx.values)) {
+    const [root, key] = path.split('.') as ['data' | 'receipt' | 'components', string];
+    const before = view[root][key];
+    writePath(next, path, value);
+    if (JSON.stringify(before) !== JSON.stringify(value)) {
+      const masked = audit.sensitive.has(path);
+      changes.push({ field: path, before: masked && before !== undefined ? MASK : (before ?? null), after: masked ? MASK : value });
+    }
+  }
+  if (fx.assignee !== undefined && fx.assignee !== row.assignee) changes.push({ field: 'assignee', before: row.assignee, after: fx.assignee });
+  if (fx.status && fx.status.status !== row.status) changes.push({ field: 'status', before: row.status, after: fx.status.status });
+  const ended = outcome.state.status !== 'running';
+  const closing = ended || fx.status?.statusCategory === 'closed' || fx.status?.statusCategory === 'cancelled';
+  const updated = await em.execute(
+    `update ticket set data = ?::jsonb, receipt = ?::jsonb, components = ?::jsonb, status = coalesce(?, status), status_category = coalesce(?, status_category),
+            assignee = case when ? then ? else assignee end, version = version + 1, updated_at = ?,
+            closed_at = case when ? then ? else closed_at end
+      where tenant_id = ? and id = ? and version = ?`,
+    [
+      JSON.stringify(next.data),
+      JSON.stringify(next.receipt),
+      JSON.stringify(next.components),
+      fx.status?.status ?? null,
+      fx.status?.statusCategory ?? null,
+      fx.assignee !== undefined,
+      fx.assignee ?? null,
+      audit.now,
+      closing,
+      audit.now,
+      tenantId,
+      row.id,
+      row.version,
+    ],
+    'run',
+  );
+  if ((updated as unknown as { affectedRows: number }).affectedRows !== 1) {
+    throw new ConflictError('the ticket was changed by someone else; reload it and try again', { ticket: row.id, version: row.version });
+  }
+  await em.execute(
+    `update process_instance set state = ?::jsonb, status = ?, ended_at = case when ? then ? else ended_at end where tenant_id = ? and ticket_id = ?`,
+    [JSON.stringify(outcome.state), outcome.state.status, ended, audit.now, tenantId, row.id],
+  );
+  await writeTasks(em, tenantId, row.id, outcome, audit.now);
+  const timers = await writeTimers(em, tenantId, row.id, outcome);
+  await writeParticipants(em, tenantId, row.id, fx);
+  const outbox = await writeOutbox(em, tenantId, row.id, fx.outbox);
+  await em.execute(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)`, [
+    tenantId,
+    uuidv7(),
+    audit.now,
+    audit.actor,
+    audit.action,
+    `ticket:${row.id}`,
+    JSON.stringify({
+      ...(audit.node ? { step: audit.node } : {}),
+      ...(audit.task ? { task: audit.task } : {}),
+      changes,
+      events: fx.events.map((e) => ({
+        type: e.type,
+        ...(e.node ? { node: e.node } : {}),
+        ...(e.task ? { task: e.task } : {}),
+        ...(e.detail ? { detail: e.detail } : {}),
+      })),
+    }),
+  ]);
+  return { version: row.version + 1, timers, outbox, view: next };
+}
+
+function taskRow(task: TaskState, state: 'open' | 'paused' | 'done', outcome?: string, endedAt?: Date) {
+  return {
+    id: task.id,
+    node: task.node,
+    name: task.name,
+    status: task.status,
+    state,
+    outcome: outcome ?? null,
+    assignee: task.assignee ?? null,
+    candidates: task.candidates,
+    collaborators: task.collaborators,
+    pool: task.pool,
+    due_at: task.dueAt ?? null,
+    created_at: task.createdAt,
+    ended_at: endedAt?.toISOString() ?? null,
+  };
+}
+
+async function writeTasks(em: EntityManager, tenantId: string, ticketId: string, outcome: Outcome, now: Date): Promise<void> {
+  const rows = [];
+  for (const id of outcome.effects.tasksTouched) {
+    const open = outcome.state.tasks[id];
+    if (open) rows.push(taskRow(open, open.pausedAt ? 'paused' : 'open'));
+    const ended = outcome.effects.tasksEnded.get(id);
+    if (ended && !open) rows.push(taskRow(ended.task, 'done', ended.outcome, now));
+  }
+  if (rows.length === 0) return;
+  await em.execute(
+    `insert into task (tenant_id, ticket_id, id, node, name, status, state, outcome, assignee, candidates, collaborators, pool, due_at, created_at, ended_at)
+     select ?, ?, x.id, x.node, x.name, x.status, x.state, x.outcome, x.assignee,
+            array(select jsonb_array_elements_text(x.candidates)), array(select jsonb_array_elements_text(x.collaborators)),
+            x.pool, x.due_at, x.created_at, x.ended_at
+       from jsonb_to_recordset(?::jsonb) as x(id text, node text, name text, status text, state text, outcome text, assignee text,
+            candidates jsonb, collaborators jsonb, pool boolean, due_at timestamptz, created_at timestamptz, ended_at timestamptz)
+     on conflict (tenant_id, ticket_id, id) do update set status = excluded.status, state = excluded.state, outcome = excluded.outcome,
+            assignee = excluded.assignee, candidates = excluded.candidates, collaborators = excluded.collaborators, pool = excluded.pool,
+            due_at = excluded.due_at, ended_at = excluded.ended_at`,
+    [tenantId, ticketId, JSON.stringify(rows)],
+  );
+}
+
+async function writeTimers(em: EntityManager, tenantId: string, ticketId: string, outcome: Outcome): Promise<{ id: string; dueAt: string }[]> {
+  const fx = outcome.effects;
+  if (fx.cancelTimers.length) {
+    await em.execute(`delete from process_timer where tenant_id = ? and ticket_id = ? and owner in (select jsonb_array_elements_text(?::jsonb))`, [
+      tenantId,
+      ticketId,
+      JSON.stringify([...new Set(fx.cancelTimers)]),
+    ]);
+  }
+  if (fx.timers.length === 0) return [];
+  const rows = fx.timers.map((t) => ({ id: uuidv7(), timer_key: t.id, owner: t.owner, kind: t.kind, node: t.node, due_at: t.dueAt, data: t.data }));
+  await em.execute(
+    `insert into process_timer (tenant_id, id, ticket_id, timer_key, owner, kind, node, due_at, data)
+     select ?, x.id, ?, x.timer_key, x.owner, x.kind, x.node, x.due_at, x.data
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, timer_key text, owner text, kind text, node text, due_at timestamptz, data jsonb)`,
+    [tenantId, ticketId, JSON.stringify(rows)],
+  );
+  return rows.map((r) => ({ id: r.id, dueAt: r.due_at }));
+}
+
+async function writeParticipants(em: EntityManager, tenantId: string, ticketId: string, fx: Outcome['effects']): Promise<void> {
+  if (fx.assignee !== undefined) {
+    await em.execute(`delete from ticket_participant where tenant_id = ? and ticket_id = ? and role = 'assignee' and user_id is distinct from ?`, [
+      tenantId,
+      ticketId,
+      fx.assignee,
+    ]);
+  }
+  if (fx.participants.length === 0) return;
+  await em.execute(
+    `insert into ticket_participant (tenant_id, ticket_id, user_id, role)
+     select distinct ?::uuid, ?::uuid, x.user_id, x.role from jsonb_to_recordset(?::jsonb) as x(user_id text, role text)
+     on conflict do nothing`,
+    [tenantId, ticketId, JSON.stringify(fx.participants.map((p) => ({ user_id: p.user, role: p.role })))],
+  );
+}
+
+export async function writeOutbox(em: EntityManager, tenantId: string, ticketId: string | null, items: { kind: string; payload: Record<string, unknown> }[]) {
+  if (items.length === 0) return [];
+  const rows = items.map((i) => ({ id: uuidv7(), kind: i.kind, payload: i.payload }));
+  await em.execute(
+    `insert into outbox (tenant_id, id, ticket_id, kind, payload) select ?, x.id, ?, x.kind, x.payload from jsonb_to_recordset(?::jsonb) as x(id uuid, kind text, payload jsonb)`,
+    [tenantId, ticketId, JSON.stringify(rows)],
+  );
+  return rows.map((r) => r.id);
+}

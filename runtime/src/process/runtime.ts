@@ -1,0 +1,290 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { ConflictError, InputError, NotFoundError, StateError } from '../errors.ts';
+import { ProcessCatalog, type TicketTypeRuntime } from './catalog.ts';
+import type { Directory, EngineContext, ServiceActionHandler, TicketView } from './context.ts';
+import { currentSteps, execute, type StepView } from './engine.ts';
+import type { TaskAction } from './model.ts';
+import { loadTicket, persistOutcome, type TicketRow, viewOf, writeOutbox } from './persist.ts';
+import type { Actor, Command, TaskInput, TimerRow } from './state.ts';
+
+/** How committed work reaches the job queue: called inside the transaction that wrote the rows. */
+export interface Wakeups {
+  timers(em: EntityManager, tenantId: string, timers: { id: string; dueAt: string }[]): Promise<void>;
+  outbox(em: EntityManager, tenantId: string, ids: string[]): Promise<void>;
+}
+
+export interface ProcessRuntimeOptions {
+  now?: () => Date;
+  directory?: Directory;
+  actions?: Record<string, ServiceActionHandler>;
+  wakeups?: Wakeups;
+}
+
+export interface NewTicket {
+  type: string;
+  creator: string;
+  title?: string;
+  priority?: string;
+  data?: Record<string, unknown>;
+  /** The release to start under; the newest when absent. */
+  release?: number;
+  id?: string;
+}
+
+export interface TicketSnapshot {
+  id: string;
+  type: string;
+  release: number;
+  status: string;
+  statusCategory: string;
+  assignee: string | null;
+  version: number;
+  processStatus: string;
+  data: Record<string, unknown>;
+  receipt: Record<string, unknown>;
+  components: Record<string, unknown>;
+}
+
+export interface ActRequest {
+  task: string;
+  action: TaskAction;
+  actor: Actor;
+  input?: TaskInput;
+  /** The ticket version the caller saw; a different current version is a conflict. */
+  version?: number;
+}
+
+/** Internal outbox kind: a child ticket's process ended, its parent's call activity should hear of it. */
+export const CHILD_DONE = 'engine.childDone';
+const MAX_CHILD_DEPTH = 5;
+
+/**
+ * The process engine on the database: every command is one transaction that reads the
+ * ticket and its instance, runs the pure interpreter, and writes the outcome with the
+ * ticket's version as the optimistic lock.
+ */
+export class ProcessRuntime {
+  readonly catalog = new ProcessCatalog();
+  readonly orm: MikroORM;
+  private readonly options: ProcessRuntimeOptions;
+
+  constructor(orm: MikroORM, options: ProcessRuntimeOptions = {}) {
+    this.orm = orm;
+    this.options = options;
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private context(rt: TicketTypeRuntime, ticket: TicketView, now: Date): EngineContext {
+    return {
+      now,
+      ticket,
+      steps: rt.steps,
+      calendar: (key) => rt.calendars.get(key),
+      ...(this.options.directory ? { directory: this.options.directory } : {}),
+      ...(this.options.actions ? { actions: this.options.actions } : {}),
+    };
+  }
+
+  /** Creates a ticket under the newest (or the given) release and starts its process. */
+  async createTicket(tenantId: string, input: NewTicket): Promise<TicketSnapshot> {
+    const id = await this.orm.em.fork().transactional(async (em) => {
+      const release = input.release ?? (await this.latestRelease(em, tenantId));
+      return this.createIn(em, tenantId, { ...input, release }, undefined, 0);
+    });
+    return this.get(tenantId, id);
+  }
+
+  private async latestRelease(em: EntityManager, tenantId: string): Promise<number> {
+    const [r] = await em.execute<{ number: number }[]>('select max(number) as number from release where tenant_id = ?', [tenantId]);
+    if (!r?.number) throw new StateError('NO_RELEASE', 'nothing has been published yet: publish the ticket types first');
+    return r.number;
+  }
+
+  private async createIn(
+    em: EntityManager,
+    tenantId: string,
+    input: NewTicket & { release: number },
+    parent: { ticket: string; token: string } | undefined,
+    depth: number,
+  ): Promise<string> {
+    if (depth > MAX_CHILD_DEPTH) throw new StateError('CHILD_DEPTH', `child tickets nest deeper than ${MAX_CHILD_DEPTH} levels`);
+    const rt = await this.catalog.get(em, tenantId, input.release, input.type);
+    const id = input.id ?? uuidv7();
+    const now = this.now();
+    await em.execute(
+      `insert into ticket (tenant_id, id, type_key, release_number, title, priority, creator, parent_id, data, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+      [
+        tenantId,
+        id,
+        input.type,
+        input.release,
+        input.title ?? null,
+        input.priority ?? null,
+        input.creator,
+        parent?.ticket ?? null,
+        JSON.stringify(input.data ?? {}),
+        now,
+        now,
+      ],
+    );
+    await em.execute(
+      `insert into process_instance (tenant_id, ticket_id, process_key, process_version, release_number, status, state, parent_ticket_id, parent_token, started_at)
+       values (?, ?, ?, ?, ?, 'running', '{}'::jsonb, ?, ?, ?)`,
+      [tenantId, id, rt.processKey, rt.processVersion, input.release, parent?.ticket ?? null, parent?.token ?? null, now],
+    );
+    await em.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'registrant')`, [tenantId, id, input.creator]);
+    const row = (await loadTicket(em, tenantId, id)) as TicketRow;
+    await this.apply(em, tenantId, row, rt, { type: 'start' }, { actor: input.creator, action: 'ticket.create' }, depth);
+    return id;
+  }
+
+  /** Runs one command on a loaded ticket and writes everything it changed. */
+  private async apply(
+    em: EntityManager,
+    tenantId: string,
+    row: TicketRow,
+    rt: TicketTypeRuntime,
+    command: Command,
+    audit: { actor: string; action: string; task?: string; node?: string },
+    depth = 0,
+  ): Promise<boolean> {
+    const now = this.now();
+    const state = row.state && Object.keys(row.state).length > 0 ? row.state : undefined;
+    const outcome = execute(rt.model, state, command, this.context(rt, viewOf(row), now));
+    if (!outcome.changed) return false;
+    const written = await persistOutcome(em, tenantId, row, outcome, { ...audit, sensitive: rt.sensitive, now });
+    for (const child of outcome.effects.children) {
+      await this.createIn(
+        em,
+        tenantId,
+        { type: child.ticketType, creator: row.creator ?? audit.actor, release: row.release_number, data: child.data },
+        child.token ? { ticket: row.id, token: child.token } : undefined,
+        depth + 1,
+      );
+    }
+    let outbox = written.outbox;
+    if (outcome.state.status !== 'running' && row.parent_ticket_id && row.parent_token) {
+      const ids = await writeOutbox(em, tenantId, row.parent_ticket_id, [
+        { kind: CHILD_DONE, payload: { parent: row.parent_ticket_id, token: row.parent_token, child: row.id } },
+      ]);
+      outbox = [...outbox, ...ids];
+    }
+    if (this.options.wakeups) {
+      if (written.timers.length) await this.options.wakeups.timers(em, tenantId, written.timers);
+      if (outbox.length) await this.options.wakeups.outbox(em, tenantId, outbox);
+    }
+    return true;
+  }
+
+  private async withTicket<T>(tenantId: string, ticketId: string, fn: (em: EntityManager, row: TicketRow, rt: TicketTypeRuntime) => Promise<T>): Promise<T> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const row = await loadTicket(em, tenantId, ticketId);
+      if (!row) throw new NotFoundError(`no ticket ${ticketId}`, { ticket: ticketId });
+      const rt = await this.catalog.get(em, tenantId, row.release_number, row.type_key);
+      return fn(em, row, rt);
+    });
+  }
+
+  /** A user action on a task (complete, assign, approve, pause …). */
+  async act(tenantId: string, ticketId: string, request: ActRequest): Promise<TicketSnapshot> {
+    await this.withTicket(tenantId, ticketId, async (em, row, rt) => {
+      if (request.version !== undefined && request.version !== row.version) {
+        throw new ConflictError('the ticket was changed by someone else; reload it and try again', { version: row.version });
+      }
+      const task = row.state?.tasks?.[request.task];
+      const command: Command = {
+        type: 'task',
+        task: request.task,
+        action: request.action,
+        actor: request.actor,
+        ...(request.input ? { input: request.input } : {}),
+      };
+      await this.apply(em, tenantId, row, rt, command, {
+        actor: request.actor.id,
+        action: `task.${request.action}`,
+        task: request.task,
+        ...(task ? { node: task.node } : {}),
+      });
+    });
+    return this.get(tenantId, ticketId);
+  }
+
+  /** A message for the ticket's process (a customer replied, an external system called back). */
+  async message(tenantId: string, ticketId: string, message: string, actor: string, data?: Record<string, unknown>): Promise<TicketSnapshot> {
+    for (const key of Object.keys(data ?? {})) {
+      if (!/^data\.[A-Za-z_]\w*$/.test(key)) throw new InputError('BAD_MESSAGE_DATA', `message data may only set data.<field>, not ${key}`, { field: key });
+    }
+    await this.withTicket(tenantId, ticketId, (em, row, rt) =>
+      this.apply(em, tenantId, row, rt, { type: 'message', message, ...(data ? { data } : {}) }, { actor, action: 'process.message' }),
+    );
+    return this.get(tenantId, ticketId);
+  }
+
+  /**
+   * Fires one timer: the row is deleted in the same transaction as the step it causes,
+   * so a timer fires once however often it is woken. Returns false when it was gone.
+   */
+  async fireTimer(tenantId: string, timerId: string): Promise<boolean> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const [t] = await em.execute<(Omit<TimerRow, 'dueAt' | 'id'> & { timer_key: string; ticket_id: string; due_at: string })[]>(
+        'delete from process_timer where tenant_id = ? and id = ? returning timer_key, ticket_id, owner, kind, node, due_at, data',
+        [tenantId, timerId],
+      );
+      if (!t) return false;
+      const row = await loadTicket(em, tenantId, t.ticket_id);
+      if (!row) return false;
+      const rt = await this.catalog.get(em, tenantId, row.release_number, row.type_key);
+      const timer: TimerRow = { id: t.timer_key, owner: t.owner, kind: t.kind, node: t.node, dueAt: new Date(t.due_at).toISOString(), data: t.data };
+      await this.apply(em, tenantId, row, rt, { type: 'timer', timer }, { actor: 'system', action: `timer.${t.kind}`, node: t.node });
+      return true;
+    });
+  }
+
+  /** Timers due at `now` (a sweep that catches wake-ups the queue lost). */
+  async dueTimers(now: Date, limit = 100): Promise<{ tenantId: string; id: string }[]> {
+    const rows = await this.orm.em
+      .fork()
+      .execute<{ tenant_id: string; id: string }[]>('select tenant_id, id from process_timer where due_at <= ? order by due_at limit ?', [now, limit]);
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
+  }
+
+  /** A child ticket's process ended: its parent's call activity counts it. */
+  async childDone(tenantId: string, payload: { parent: string; token: string; child: string }): Promise<void> {
+    await this.withTicket(tenantId, payload.parent, (em, row, rt) =>
+      this.apply(em, tenantId, row, rt, { type: 'childDone', token: payload.token, child: payload.child }, { actor: 'system', action: 'process.childDone' }),
+    );
+  }
+
+  async get(tenantId: string, ticketId: string): Promise<TicketSnapshot> {
+    const row = await loadTicket(this.orm.em.fork(), tenantId, ticketId);
+    if (!row) throw new NotFoundError(`no ticket ${ticketId}`, { ticket: ticketId });
+    return {
+      id: row.id,
+      type: row.type_key,
+      release: row.release_number,
+      status: row.status,
+      statusCategory: row.status_category,
+      assignee: row.assignee,
+      version: row.version,
+      processStatus: row.process_status ?? 'running',
+      data: row.data,
+      receipt: row.receipt,
+      components: row.components,
+    };
+  }
+
+  /** The ticket's current steps and the actions `actor` may take at each. */
+  async steps(tenantId: string, ticketId: string, actor: Actor): Promise<StepView[]> {
+    const em = this.orm.em.fork();
+    const row = await loadTicket(em, tenantId, ticketId);
+    if (!row) throw new NotFoundError(`no ticket ${ticketId}`, { ticket: ticketId });
+    if (!row.state?.tasks) return [];
+    const rt = await this.catalog.get(em, tenantId, row.release_number, row.type_key);
+    return currentSteps(rt.model, row.state, viewOf(row), actor);
+  }
+}
