@@ -28,7 +28,7 @@ const template = (key: string) => ({
   parameters: [{ name: 'ticket', label: { en: 'Ticket' } }],
 });
 
-const ticketType = (key: string, process: string, steps?: Record<string, object>) => ({
+export const ticketTypeDoc = (key: string, process: string, steps?: Record<string, object>) => ({
   kind: 'ticketType',
   key,
   name: { en: key, 'zh-CN': key },
@@ -67,7 +67,7 @@ export async function installFlows(t: TestDatabase, tenantId: string): Promise<n
   ];
   for (const p of new Set(Object.values(FLOWS))) docs.push({ kind: 'process', key: p, bpmn: await readFile(join(FIXTURES, `${p}.bpmn`), 'utf8') });
   for (const [key, process] of Object.entries(FLOWS)) {
-    docs.push(ticketType(key, process, key === 'work-order-lite' ? { autoRevisit: { enabled: false }, revisit: { enabled: false } } : undefined));
+    docs.push(ticketTypeDoc(key, process, key === 'work-order-lite' ? { autoRevisit: { enabled: false }, revisit: { enabled: false } } : undefined));
   }
   for (const doc of docs) await t.store.saveDraft(tenantId, { doc }, ADMIN);
   const release = await t.store.publish(tenantId, {}, ADMIN);

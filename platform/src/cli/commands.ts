@@ -58,10 +58,16 @@ export const COMMANDS: Record<string, Command> = {
       });
       const ctx = await openDocket(cfg, { purpose: 'server', log: (m) => logger.info(m) });
       const app = await buildServer(ctx, { logger });
+      // The engine (job queue, timer and outbox workers) starts once the server listens, so health answers sooner.
+      let engine: Promise<{ stop(): Promise<void> }> | undefined;
+      const stopEngine = async () => {
+        await (await engine?.catch(() => undefined))?.stop();
+      };
       const graceful = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
         if (err) logger.error({ err }, 'shutting down after an error');
         else logger.info(`${signal}: shutting down`);
         await app.close();
+        await stopEngine();
         await ctx.db.close();
       });
       const db = ctx.db.kind === 'embedded' ? `the embedded database in ${cfg.dataDir}` : 'PostgreSQL (DATABASE_URL)';
@@ -81,6 +87,8 @@ export const COMMANDS: Record<string, Command> = {
           throw Object.assign(new Error(`port ${cfg.PORT} on ${cfg.HOST} is already in use; set PORT to another port`), { code: 'PORT_IN_USE' });
         throw e;
       }
+      engine = import('../engine.ts').then(({ startEngine }) => startEngine(ctx, logger));
+      engine.catch((err) => logger.error({ err }, 'the process engine failed to start; timers and notifications are not running'));
       if (['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST))
         logger.info('Listening on the loopback interface only: authentication arrives with the tickets/API issue');
       return 0;

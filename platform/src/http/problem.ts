@@ -1,4 +1,14 @@
-import { ConflictError, DefinitionError, type DefinitionIssue, DocketError, type Locale, NotFoundError, StateError } from '@docket/runtime';
+import {
+  ConflictError,
+  DefinitionError,
+  type DefinitionIssue,
+  DocketError,
+  ForbiddenError,
+  InputError,
+  type Locale,
+  NotFoundError,
+  StateError,
+} from '@docket/runtime';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 
@@ -75,6 +85,8 @@ export function toProblem(error: unknown, req: FastifyRequest): Problem {
   }
   if (error instanceof NotFoundError) return make(404, error.code, error.message);
   if (error instanceof StateError) return make(409, error.code, error.message, error.details ?? {});
+  if (error instanceof ForbiddenError) return make(403, error.code, error.message, error.details ?? {});
+  if (error instanceof InputError) return make(400, error.code, error.message, error.details ?? {});
   if (error instanceof DocketError && error.code === 'DATA_DIR_LOCKED') return make(503, error.code, error.message);
   const fe = error as FastifyError;
   if (fe?.validation) {

@@ -1,5 +1,10 @@
 import { BpmnModdle } from 'bpmn-moddle';
+import type { ModdleElement, ModdleWarning } from '../process/bpmn-tree.ts';
+import { plainWarning } from '../process/moddle-warnings.ts';
+import tk from '../process/tk-moddle.json' with { type: 'json' };
+import { inspectProcessModel } from '../process/validate-bpmn.ts';
 import { type DefinitionIssue, issue } from './issues.ts';
+import type { Reference } from './references.ts';
 
 /** What the rest of the meta-model needs to know about a process without parsing it again. */
 export interface ProcessSummary {
@@ -7,6 +12,11 @@ export interface ProcessSummary {
   name?: string;
   /** Ids of the tasks a ticket type may configure (user, service, send, receive, manual, business rule, call activities). */
   tasks: string[];
+  /**
+   * Definitions the BPMN names (tk:timeout calendars, roles, message and report templates,
+   * ticket types, dispatch rules), each at /bpmn/<elementId>; absent when there are none.
+   */
+  references?: Reference[];
 }
 
 const TASK_TYPES = new Set([
@@ -21,15 +31,6 @@ const TASK_TYPES = new Set([
   'bpmn:ScriptTask',
 ]);
 
-interface ModdleElement {
-  $type: string;
-  id?: string;
-  name?: string;
-  isExecutable?: boolean;
-  flowElements?: ModdleElement[];
-  rootElements?: ModdleElement[];
-}
-
 const lineOf = (message: string): number | undefined => {
   const m = /line: (\d+)/.exec(message);
   // bpmn-moddle counts lines from 0; editors and users count from 1.
@@ -37,22 +38,21 @@ const lineOf = (message: string): number | undefined => {
 };
 const firstLine = (message: string) => message.split('\n')[0]?.trim() ?? message;
 
+// One instance for every parse: fromXML builds a fresh reader and context per call and
+// parses synchronously, and the type registry only caches descriptors, so sharing is safe.
+const moddle = new BpmnModdle({ tk });
+
 /**
- * Parses BPMN 2.0 XML with bpmn-moddle and checks there is exactly one executable
- * process. Semantic BPMN validation (supported elements, tk: extensions) is the engine's.
+ * Parses BPMN 2.0 XML with bpmn-moddle and the tk extension, checks there is exactly one
+ * executable process and validates it against what the engine runs (process/validate-bpmn.ts).
  */
 export async function parseProcessXml(xml: string): Promise<{ issues: DefinitionIssue[]; summary?: ProcessSummary }> {
-  const moddle = new BpmnModdle();
   let root: ModdleElement;
-  const issues: DefinitionIssue[] = [];
+  let warnings: ModdleWarning[];
   try {
     const result = await moddle.fromXML(xml, 'bpmn:Definitions');
-    root = result.rootElement as unknown as ModdleElement;
-    for (const w of result.warnings as { message: string }[]) {
-      issues.push(
-        issue({ code: 'DEF_BPMN_WARNING', severity: 'warning', pointer: '/bpmn', line: lineOf(w.message), params: { reason: firstLine(w.message) } }),
-      );
-    }
+    root = result.rootElement as ModdleElement;
+    warnings = result.warnings as ModdleWarning[];
   } catch (e) {
     const err = e as Error & { warnings?: { message: string }[] };
     const detail = err.warnings?.[0]?.message ?? err.message;
@@ -62,9 +62,11 @@ export async function parseProcessXml(xml: string): Promise<{ issues: Definition
   }
   const processes = (root.rootElements ?? []).filter((r) => r.$type === 'bpmn:Process' && r.isExecutable === true);
   if (processes.length !== 1) {
+    const issues = warnings.map(plainWarning);
     issues.push(issue({ code: 'DEF_BPMN_PROCESS_COUNT', pointer: '/bpmn', params: { count: processes.length } }));
     return { issues };
   }
+  const { issues, references } = inspectProcessModel(root, xml, warnings);
   const process = processes[0] as ModdleElement;
   const tasks: string[] = [];
   const collect = (elements: ModdleElement[] | undefined) => {
@@ -76,5 +78,6 @@ export async function parseProcessXml(xml: string): Promise<{ issues: Definition
   collect(process.flowElements);
   const summary: ProcessSummary = { processId: process.id ?? '', tasks };
   if (process.name) summary.name = process.name;
+  if (references.length > 0) summary.references = references;
   return { issues, summary };
 }

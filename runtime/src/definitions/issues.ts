@@ -116,6 +116,86 @@ const CATALOG = {
     en: (p) => `a process file must hold exactly one executable process (isExecutable="true"); found ${s(p.count)}`,
     zh: (p) => `流程文件必须恰好包含一个可执行流程（isExecutable="true"），实际为 ${s(p.count)} 个`,
   },
+  DEF_BPMN_UNSUPPORTED: {
+    en: (p) => `${s(p.element)} "${s(p.id)}" is not supported by Docket's process engine${p.hint ? `; ${s(p.hint)}` : ''}`,
+    zh: (p) => `Docket 流程引擎不支持 ${s(p.element)} "${s(p.id)}"${p.hintZh ? `；${s(p.hintZh)}` : ''}`,
+  },
+  DEF_BPMN_DUPLICATE_ID: {
+    en: (p) => `id "${s(p.id)}" is used by more than one element; the later ones are ignored`,
+    zh: (p) => `id "${s(p.id)}" 被多个元素使用，后出现的元素被忽略`,
+  },
+  DEF_BPMN_NO_START: { en: (p) => `${s(p.element)} "${s(p.id)}" has no start event`, zh: (p) => `${s(p.element)} "${s(p.id)}" 没有开始事件` },
+  DEF_BPMN_UNREACHABLE: {
+    en: (p) => `${s(p.element)} "${s(p.id)}" cannot be reached from a start event by sequence flows`,
+    zh: (p) => `${s(p.element)} "${s(p.id)}" 无法通过顺序流从开始事件到达`,
+  },
+  DEF_BPMN_DEAD_END: {
+    en: (p) => `${s(p.element)} "${s(p.id)}" never leads to an end event`,
+    zh: (p) => `${s(p.element)} "${s(p.id)}" 无法到达任何结束事件`,
+  },
+  DEF_BPMN_DANGLING_FLOW: {
+    en: (p) =>
+      p.ref === undefined
+        ? `sequence flow "${s(p.id)}" has no ${s(p.end)}`
+        : `sequence flow "${s(p.id)}": ${s(p.end)} "${s(p.ref)}" is not a node of the same process or sub-process`,
+    zh: (p) =>
+      p.ref === undefined ? `顺序流 "${s(p.id)}" 缺少 ${s(p.end)}` : `顺序流 "${s(p.id)}" 的 ${s(p.end)} "${s(p.ref)}" 不是同一流程（或子流程）中的节点`,
+  },
+  DEF_BPMN_MISSING_CONDITION: {
+    en: (p) => `gateway "${s(p.id)}" splits, but its outgoing flow "${s(p.flow)}" has no condition and is not the gateway's default`,
+    zh: (p) => `网关 "${s(p.id)}" 有多条出口，但顺序流 "${s(p.flow)}" 既没有条件，也不是默认流`,
+  },
+  DEF_BPMN_BAD_CONDITION: {
+    en: (p) => `${s(p.where)} of "${s(p.id)}" is not a valid json-logic rule: ${s(p.reason)}`,
+    zh: (p) => `"${s(p.id)}" 的 ${s(p.where)} 不是有效的 json-logic 规则：${s(p.reasonZh)}`,
+  },
+  DEF_BPMN_BAD_TIMER: { en: (p) => `timer of "${s(p.id)}": ${s(p.reason)}`, zh: (p) => `"${s(p.id)}" 的定时器：${s(p.reasonZh)}` },
+  DEF_BPMN_BOUNDARY_UNATTACHED: {
+    en: (p) =>
+      p.ref === undefined
+        ? `boundary event "${s(p.id)}" is not attached to an activity (attachedToRef)`
+        : `boundary event "${s(p.id)}" is attached to "${s(p.ref)}", which is not an activity of the same process or sub-process`,
+    zh: (p) =>
+      p.ref === undefined
+        ? `边界事件 "${s(p.id)}" 未附着在任何活动上（attachedToRef）`
+        : `边界事件 "${s(p.id)}" 附着的 "${s(p.ref)}" 不是同一流程（或子流程）中的活动`,
+  },
+  DEF_BPMN_BAD_MULTI_INSTANCE: { en: (p) => `multi-instance "${s(p.id)}": ${s(p.reason)}`, zh: (p) => `多实例 "${s(p.id)}"：${s(p.reasonZh)}` },
+  DEF_BPMN_UNKNOWN_EXTENSION: {
+    en: (p) =>
+      p.attribute === undefined
+        ? `unknown tk extension element <${s(p.element)}> in "${s(p.id)}"`
+        : `unknown tk extension attribute "${s(p.attribute)}" on ${s(p.element)} in "${s(p.id)}"`,
+    zh: (p) =>
+      p.attribute === undefined
+        ? `"${s(p.id)}" 中有未知的 tk 扩展元素 <${s(p.element)}>`
+        : `"${s(p.id)}" 中 ${s(p.element)} 有未知的 tk 扩展属性 "${s(p.attribute)}"`,
+  },
+  DEF_BPMN_MISPLACED_EXTENSION: {
+    en: (p) => `${s(p.element)} is not allowed in ${s(p.parent)} "${s(p.id)}"; it belongs in: ${s(p.allowed)}`,
+    zh: (p) => `${s(p.element)} 不能用在 ${s(p.parent)} "${s(p.id)}" 中，只能用于：${s(p.allowed)}`,
+  },
+  DEF_BPMN_DUPLICATE_EXTENSION: {
+    en: (p) => `"${s(p.id)}" has more than one ${s(p.element)}; only one is allowed`,
+    zh: (p) => `"${s(p.id)}" 含有多个 ${s(p.element)}，只允许一个`,
+  },
+  DEF_BPMN_EXTENSION_VALUE: {
+    en: (p) => `${s(p.element)} ${s(p.attribute)} "${s(p.value)}" in "${s(p.id)}" must be one of: ${s(p.allowed)}`,
+    zh: (p) => `"${s(p.id)}" 中 ${s(p.element)} 的 ${s(p.attribute)} 取值 "${s(p.value)}" 无效，应为以下之一：${s(p.allowed)}`,
+  },
+  DEF_BPMN_EXTENSION_FORMAT: {
+    en: (p) => `${s(p.element)} ${s(p.attribute)} "${s(p.value)}" in "${s(p.id)}" must be ${s(p.format)}`,
+    zh: (p) => `"${s(p.id)}" 中 ${s(p.element)} 的 ${s(p.attribute)} 值 "${s(p.value)}" 格式不正确，应为：${s(p.formatZh)}`,
+  },
+  DEF_BPMN_EXTENSION_MISSING: {
+    en: (p) =>
+      p.attribute === undefined ? `"${s(p.id)}" needs a ${s(p.element)} element` : `${s(p.element)} in "${s(p.id)}" needs the attribute "${s(p.attribute)}"`,
+    zh: (p) => (p.attribute === undefined ? `"${s(p.id)}" 缺少 ${s(p.element)} 元素` : `"${s(p.id)}" 中 ${s(p.element)} 缺少属性 "${s(p.attribute)}"`),
+  },
+  DEF_BPMN_FOREIGN_EXTENSION: {
+    en: (p) => `"${s(p.id)}" carries extensions Docket ignores: ${s(p.names)}`,
+    zh: (p) => `"${s(p.id)}" 含有 Docket 会忽略的扩展：${s(p.names)}`,
+  },
   DEF_NOT_UTF8: { en: () => 'file is not valid UTF-8 text', zh: () => '文件不是有效的 UTF-8 文本' },
   DEF_FILE_NAME_MISMATCH: {
     en: (p) => `file name says key "${s(p.expected)}" but the document says "${s(p.key)}"`,

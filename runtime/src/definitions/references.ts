@@ -1,11 +1,14 @@
 import { pointer } from './issues.ts';
 import type { DefinitionDocument, Kind } from './kinds/index.ts';
+import type { DefinitionSummary } from './validate.ts';
 
 /** A reference from one definition to another, found at `pointer` in the referring document. */
 export interface Reference {
   pointer: string;
   kind: Kind;
   key: string;
+  /** Line in a BPMN file, when the reference comes from one. */
+  line?: number;
 }
 /** A reference to a task of the referenced process (ticket type step settings). */
 export interface StepReference {
@@ -33,10 +36,16 @@ const one = (out: Reference[], pointer: string, kind: Kind, key: string | undefi
 const many = (out: Reference[], base: string, kind: Kind, keys: readonly string[] | undefined) =>
   keys?.forEach((key, i) => out.push({ pointer: `${base}/${i}`, kind, key }));
 
-/** Every reference a document makes to other definitions, by key. */
-export function referencesOf(doc: DefinitionDocument): Reference[] {
+/**
+ * Every reference a document makes to other definitions, by key. A process's references
+ * live in its BPMN, so they come from the summary its validation produced.
+ */
+export function referencesOf(doc: DefinitionDocument, summary?: DefinitionSummary): Reference[] {
   const out: Reference[] = [];
   switch (doc.kind) {
+    case 'process':
+      for (const r of summary?.process?.references ?? []) out.push({ ...r });
+      break;
     case 'ticketType':
       one(out, '/process', 'process', doc.process);
       many(out, '/components', 'component', doc.components);

@@ -67,13 +67,14 @@ export function checkReferences(members: readonly SetMember[], outside?: Definit
   const issues: DefinitionIssue[] = [];
   for (const m of members) {
     const base = { file: m.file, kind: m.doc.kind, key: m.doc.key, severity };
-    for (const ref of referencesOf(m.doc)) {
+    for (const ref of referencesOf(m.doc, m.summary)) {
       if (find(ref.kind, ref.key) === undefined) {
         issues.push(
           issue({
             ...base,
             code: 'DEF_MISSING_REFERENCE',
             pointer: ref.pointer,
+            line: ref.line,
             params: { fromKind: m.doc.kind, fromKey: m.doc.key, kind: ref.kind, key: ref.key },
           }),
         );

@@ -105,8 +105,9 @@ export function approvalOutcome(task: TaskState, cfg: NonNullable<UserTaskConfig
   switch (cfg.mode) {
     case 'single':
     case 'any':
+      // Or-sign (或签): the first decision, either way, decides for everyone.
       if (yes > 0) return 'approved';
-      return no === total ? 'rejected' : 'pending';
+      return no > 0 ? 'rejected' : 'pending';
     case 'all':
     case 'sequential':
       if (no > 0) return 'rejected';

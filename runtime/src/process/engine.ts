@@ -59,6 +59,7 @@ export function execute(model: ProcessModel, state: InstanceState | undefined, c
     }
   }
   run.drain();
+  run.settleStatus();
   return { state: next, effects: run.fx, changed };
 }
 
@@ -145,6 +146,8 @@ function receiveMessage(run: Run, message: string, data: Record<string, unknown>
   for (const [path, value] of Object.entries(data)) run.setValue(path, value);
   let matched = false;
   for (const token of Object.values(run.state.tokens)) {
+    // An interrupting match earlier in this loop may have cancelled this token already.
+    if (!run.state.tokens[token.id]) continue;
     const w = token.wait;
     if (w?.kind === 'message' && w.message === message) {
       delete token.wait;
@@ -156,7 +159,8 @@ function receiveMessage(run: Run, message: string, data: Record<string, unknown>
         run.chooseBranch(token, target);
         matched = true;
       }
-    } else if (w) {
+    } else if (w && !token.item) {
+      // Boundaries of a multi-instance activity fire once, on the activity's token, not per instance.
       const boundary = run
         .node(token.node)
         .boundaries.map((b) => run.node(b))

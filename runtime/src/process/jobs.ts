@@ -2,6 +2,7 @@ import { executorFor } from '../jobs/executor.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { OutboxDispatcher } from './outbox.ts';
 import { CHILD_DONE, type ProcessRuntime, type Wakeups } from './runtime.ts';
+import { webhookDelivery } from './webhook.ts';
 
 export const TIMER_QUEUE = 'docket-timer';
 export const OUTBOX_QUEUE = 'docket-outbox';
@@ -54,11 +55,19 @@ export interface ProcessWorkers {
 export async function startProcessWorkers(
   runtime: ProcessRuntime,
   queue: JobQueue,
-  options: { sweepSeconds?: number; outbox?: OutboxDispatcher; now?: () => Date; log?: (msg: string, e?: unknown) => void } = {},
+  options: {
+    sweepSeconds?: number;
+    outbox?: OutboxDispatcher;
+    now?: () => Date;
+    log?: (msg: string, e?: unknown) => void;
+    /** Signs the webhook actions of service tasks. */
+    webhookSecret?: string;
+  } = {},
 ): Promise<ProcessWorkers> {
   await createProcessQueues(queue);
   const outbox = options.outbox ?? new OutboxDispatcher(runtime.orm);
   outbox.register(CHILD_DONE, async (m) => runtime.childDone(m.tenantId, m.payload as { parent: string; token: string; child: string }));
+  outbox.register('webhook', webhookDelivery(options.webhookSecret ? { secret: options.webhookSecret } : {}));
   await queue.work<TimerJob>(TIMER_QUEUE, async (job) => {
     await runtime.fireTimer(job.data.tenantId, job.data.timerId);
   });

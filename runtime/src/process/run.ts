@@ -29,6 +29,8 @@ export class Run {
   };
   private readonly ready: string[] = [];
   private readonly nowIso: string;
+  /** The task whose status `fx.status` shows, when a task set it. */
+  private statusTask: string | undefined;
   readonly model: ProcessModel;
   readonly state: InstanceState;
   readonly ctx: EngineContext;
@@ -65,8 +67,17 @@ export class Run {
     return (calendar && this.ctx.calendar?.(calendar)) || WALL_CLOCK;
   }
 
-  setStatus(status: string, statusCategory: StatusCategory): void {
+  setStatus(status: string, statusCategory: StatusCategory, task?: string): void {
     this.fx.status = { status, statusCategory };
+    this.statusTask = task;
+  }
+
+  /** When a step ended and nothing newer set a status, the ticket shows the newest step still open (parallel branches). */
+  settleStatus(): void {
+    if (this.state.status !== 'running' || this.fx.tasksEnded.size === 0) return;
+    if (this.fx.status && !(this.statusTask && this.fx.tasksEnded.has(this.statusTask))) return;
+    const open = Object.values(this.state.tasks).at(-1);
+    if (open) this.setStatus(open.status, open.statusCategory, open.id);
   }
 
   setValue(path: string, value: unknown): void {
@@ -192,7 +203,8 @@ export class Run {
     const taken: string[] = [];
     for (const f of node.outgoing) {
       if (f === node.defaultFlow) continue;
-      if (this.test(this.model.flows.get(f)?.condition, token)) {
+      // A parallel gateway ignores conditions (BPMN): skipping a branch would leave its join waiting forever.
+      if (node.kind === 'parallel' || this.test(this.model.flows.get(f)?.condition, token)) {
         taken.push(f);
         if (exclusive) break;
       }
@@ -203,8 +215,9 @@ export class Run {
       throw new StateError('NO_OUTGOING_FLOW', `no condition leaving ${node.name ?? node.id} holds and it has no default flow`, { node: node.id });
     }
     const [first, ...rest] = taken as [string, ...string[]];
-    for (const f of rest) this.move(this.spawnAt(token), f);
+    // Queue the branches in flow order, so parallel steps open (and list) in the order the diagram draws them.
     this.move(token, first);
+    for (const f of rest) this.move(this.spawnAt(token), f);
   }
 
   private spawnAt(like: Token): Token {
@@ -249,8 +262,9 @@ export class Run {
     delete this.state.tokens[token.id];
     this.cancelTimersOf(token.id);
     for (const key of Object.keys(this.state.joins)) {
-      const arrived = this.state.joins[key] as string[];
-      if (arrived.includes(token.id)) this.state.joins[key] = arrived.filter((t) => t !== token.id);
+      const arrived = (this.state.joins[key] as string[]).filter((t) => t !== token.id);
+      if (arrived.length) this.state.joins[key] = arrived;
+      else delete this.state.joins[key];
     }
   }
 
@@ -267,7 +281,8 @@ export class Run {
     if (node.eventType === 'message') this.fx.outbox.push({ kind: 'message', payload: { message: node.message, ticket: this.ctx.ticket.id } });
     if (node.eventType === 'error') return this.throwError(token, node);
     if (node.eventType === 'terminate') {
-      this.event({ type: 'process.terminated', node: node.id });
+      // Inside a sub-process only the sub-process ends; the audit log must not say the ticket did.
+      this.event({ type: token.scope === 'root' ? 'process.terminated' : 'subProcess.terminated', node: node.id });
       delete this.state.tokens[token.id];
       const scope = this.state.scopes[token.scope];
       this.cancelScope(token.scope, 'terminated');
@@ -288,10 +303,11 @@ export class Run {
     while (scopeId !== 'root') {
       const scope = this.state.scopes[scopeId] as Scope;
       const owner = scope.owner ? this.state.tokens[scope.owner] : undefined;
-      const ownerNode = owner ? this.node(owner.node) : undefined;
-      const handler = ownerNode?.boundaries
-        .map((b) => this.node(b))
-        .find((b) => b.eventType === 'error' && (b.errorCode === undefined || b.errorCode === code));
+      // One instance of a multi-instance sub-process: its boundaries belong to the whole activity (the scope above).
+      const ownerNode = owner && !owner.item ? this.node(owner.node) : undefined;
+      const errors = (ownerNode?.boundaries ?? []).map((b) => this.node(b)).filter((b) => b.eventType === 'error');
+      // A boundary naming the code wins over a catch-all, wherever the diagram lists them.
+      const handler = errors.find((b) => code !== undefined && b.errorCode === code) ?? errors.find((b) => b.errorCode === undefined);
       if (owner && handler) {
         this.event({ type: 'error.caught', node: handler.id, detail: { code } });
         const parent = owner.scope;
@@ -406,7 +422,7 @@ export class Run {
       case 'userTask':
         return this.hooks.createTask(this, token, node);
       case 'serviceTask':
-        runServiceActions(this, node);
+        runServiceActions(this, node, token);
         return this.activityDone(token);
       case 'ruleTask':
         for (const r of node.rules ?? []) this.setValue(r.target, evaluate(r.logic, this.ruleData(token)));
@@ -497,12 +513,12 @@ export class Run {
   }
 }
 
-function runServiceActions(run: Run, node: NodeDef): void {
+function runServiceActions(run: Run, node: NodeDef, token: Token): void {
   for (const action of node.actions ?? []) {
     const p = action.params;
     if (action.type === 'setFields') {
       for (const [path, value] of Object.entries(p)) {
-        const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? evaluate(value as RulesLogic, run.ruleData(undefined)) : value;
+        const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? evaluate(value as RulesLogic, run.ruleData(token)) : value;
         run.setValue(path, v);
       }
     } else if (action.type === 'sendMessage' || action.type === 'webhook' || action.type === 'renderReport') {

@@ -4,6 +4,7 @@ import { ConflictError, InputError, NotFoundError, StateError } from '../errors.
 import { ProcessCatalog, type TicketTypeRuntime } from './catalog.ts';
 import type { Directory, EngineContext, ServiceActionHandler, TicketView } from './context.ts';
 import { currentSteps, execute, type StepView } from './engine.ts';
+import { migrateState } from './migrate.ts';
 import type { TaskAction } from './model.ts';
 import { loadTicket, persistOutcome, type TicketRow, viewOf, writeOutbox } from './persist.ts';
 import type { Actor, Command, TaskInput, TimerRow } from './state.ts';
@@ -53,6 +54,25 @@ export interface ActRequest {
   input?: TaskInput;
   /** The ticket version the caller saw; a different current version is a conflict. */
   version?: number;
+}
+
+export interface MigrationRequest {
+  ticketType: string;
+  /** The release to move to. */
+  to: number;
+  /** Only tickets started under this release (default: every older or newer one). */
+  from?: number;
+  /** Old step id → new step id, for steps renamed or replaced; unnamed steps keep their id. */
+  mapping?: Record<string, string>;
+  /** Report only. */
+  dryRun?: boolean;
+  actor: string;
+}
+
+export interface MigrationReport {
+  to: number;
+  migrated: string[];
+  refused: { ticket: string; release: number; unmapped: string[] }[];
 }
 
 /** Internal outbox kind: a child ticket's process ended, its parent's call activity should hear of it. */
@@ -108,7 +128,7 @@ export class ProcessRuntime {
     em: EntityManager,
     tenantId: string,
     input: NewTicket & { release: number },
-    parent: { ticket: string; token: string } | undefined,
+    parent: { ticket: string; token?: string } | undefined,
     depth: number,
   ): Promise<string> {
     if (depth > MAX_CHILD_DEPTH) throw new StateError('CHILD_DEPTH', `child tickets nest deeper than ${MAX_CHILD_DEPTH} levels`);
@@ -135,7 +155,7 @@ export class ProcessRuntime {
     await em.execute(
       `insert into process_instance (tenant_id, ticket_id, process_key, process_version, release_number, status, state, parent_ticket_id, parent_token, started_at)
        values (?, ?, ?, ?, ?, 'running', '{}'::jsonb, ?, ?, ?)`,
-      [tenantId, id, rt.processKey, rt.processVersion, input.release, parent?.ticket ?? null, parent?.token ?? null, now],
+      [tenantId, id, rt.processKey, rt.processVersion, input.release, parent?.token ? parent.ticket : null, parent?.token ?? null, now],
     );
     await em.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'registrant')`, [tenantId, id, input.creator]);
     const row = (await loadTicket(em, tenantId, id)) as TicketRow;
@@ -163,7 +183,8 @@ export class ProcessRuntime {
         em,
         tenantId,
         { type: child.ticketType, creator: row.creator ?? audit.actor, release: row.release_number, data: child.data },
-        child.token ? { ticket: row.id, token: child.token } : undefined,
+        // Call activities wait for their children (token); tickets made by a service task are only linked.
+        child.token ? { ticket: row.id, token: child.token } : { ticket: row.id },
         depth + 1,
       );
     }
@@ -258,6 +279,78 @@ export class ProcessRuntime {
     await this.withTicket(tenantId, payload.parent, (em, row, rt) =>
       this.apply(em, tenantId, row, rt, { type: 'childDone', token: payload.token, child: payload.child }, { actor: 'system', action: 'process.childDone' }),
     );
+  }
+
+  /**
+   * Moves running instances of a ticket type to another release. Each ticket moves in its own
+   * transaction (version-checked); a ticket waiting at a step the new process lacks, with no
+   * mapping for it, is refused and listed in the report, untouched.
+   */
+  async migrateInstances(tenantId: string, request: MigrationRequest): Promise<MigrationReport> {
+    const em = this.orm.em.fork();
+    const target = await this.catalog.get(em, tenantId, request.to, request.ticketType);
+    const rows = await em.execute<{ id: string }[]>(
+      `select t.id from ticket t join process_instance p on p.tenant_id = t.tenant_id and p.ticket_id = t.id
+        where t.tenant_id = ? and t.type_key = ? and p.status = 'running' and t.release_number <> ? and (?::int is null or t.release_number = ?::int)
+        order by t.id`,
+      [tenantId, request.ticketType, request.to, request.from ?? null, request.from ?? null],
+    );
+    const report: MigrationReport = { to: request.to, migrated: [], refused: [] };
+    for (const { id } of rows) {
+      await this.withTicket(tenantId, id, async (tx, row, rt) => {
+        const result = migrateState(row.state as NonNullable<TicketRow['state']>, rt.model, target.model, request.mapping ?? {});
+        if (!result.state) {
+          report.refused.push({ ticket: id, release: row.release_number, unmapped: result.unmapped });
+          return;
+        }
+        report.migrated.push(id);
+        if (request.dryRun) return;
+        const moved = await tx.execute(
+          'update ticket set release_number = ?, version = version + 1 where tenant_id = ? and id = ? and version = ?',
+          [request.to, tenantId, id, row.version],
+          'run',
+        );
+        if ((moved as unknown as { affectedRows: number }).affectedRows !== 1)
+          throw new ConflictError('the ticket changed during the migration', { ticket: id });
+        await tx.execute(
+          'update process_instance set state = ?::jsonb, process_key = ?, process_version = ?, release_number = ? where tenant_id = ? and ticket_id = ?',
+          [JSON.stringify(result.state), target.processKey, target.processVersion, request.to, tenantId, id],
+        );
+        for (const task of Object.values(result.state.tasks)) {
+          await tx.execute('update task set node = ?, name = ?, status = ? where tenant_id = ? and ticket_id = ? and id = ?', [
+            task.node,
+            task.name,
+            task.status,
+            tenantId,
+            id,
+            task.id,
+          ]);
+        }
+        for (const [old, now] of result.moved) {
+          if (old !== now) await tx.execute('update process_timer set node = ? where tenant_id = ? and ticket_id = ? and node = ?', [now, tenantId, id, old]);
+        }
+        // Timers of boundary events the new process no longer has would fire into nothing.
+        const stale = [...rt.model.nodes.values()]
+          .filter((n) => n.kind === 'boundary' && !target.model.nodes.has(request.mapping?.[n.id] ?? n.id))
+          .map((n) => n.id);
+        if (stale.length) {
+          await tx.execute('delete from process_timer where tenant_id = ? and ticket_id = ? and node in (select jsonb_array_elements_text(?::jsonb))', [
+            tenantId,
+            id,
+            JSON.stringify(stale),
+          ]);
+        }
+        await tx.execute(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, 'process.migrate', ?, ?::jsonb)`, [
+          tenantId,
+          uuidv7(),
+          this.now(),
+          request.actor,
+          `ticket:${id}`,
+          JSON.stringify({ from: row.release_number, to: request.to, mapping: Object.fromEntries([...result.moved].filter(([a, b]) => a !== b)) }),
+        ]);
+      });
+    }
+    return report;
   }
 
   async get(tenantId: string, ticketId: string): Promise<TicketSnapshot> {

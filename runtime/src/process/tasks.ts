@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, InputError, NotFoundError, StateError } from '../errors.ts';
-import { approvalOutcome, approvalSlots, openSlots, resolveAssignee } from './assignment.ts';
+import { approvalOutcome, approvalSlots, openSlots, previousAssignee, resolveAssignee } from './assignment.ts';
 import { parseIsoDuration } from './calendar.ts';
 import { matchesField, readPath, type TicketView } from './context.ts';
 import type { NodeDef, TaskAction, UserTaskConfig } from './model.ts';
@@ -7,6 +7,9 @@ import type { Run, RunHooks } from './run.ts';
 import { type Actor, actorTokens, type InstanceState, type TaskInput, type TaskState, type Token } from './state.ts';
 
 const cfgOf = (node: NodeDef): UserTaskConfig => node.task as UserTaskConfig;
+
+/** Tokens sent back to an earlier step in this run (token → step): that step goes back to whoever did it last time (退回). */
+const sentBack = new WeakMap<Run, Map<string, string>>();
 
 /** Whether the ticket type switched the approval of this step off (售后宝: 审批设置 无需审批). */
 const approvalOn = (run: Run, node: NodeDef) => Boolean(cfgOf(node).approval) && run.ctx.steps?.[node.id]?.approval !== false;
@@ -33,7 +36,8 @@ function createTask(run: Run, token: Token, node: NodeDef): void {
     task.candidates = openSlots(task, cfg.approval?.mode ?? 'single').map((a) => a.slot);
     for (const a of task.approvals) if (a.slot.startsWith('user:')) run.fx.participants.push({ user: a.slot.slice(5), role: 'approver' });
   } else {
-    const who = resolveAssignee(run, cfg);
+    const before = sentBack.get(run)?.get(token.id) === node.id ? previousAssignee(run.state, node.id) : undefined;
+    const who = before ? { assignee: before, candidates: [], pool: false } : resolveAssignee(run, cfg);
     task.candidates = who.candidates;
     task.pool = who.pool;
     if (who.assignee) setAssignee(run, task, who.assignee);
@@ -41,7 +45,7 @@ function createTask(run: Run, token: Token, node: NodeDef): void {
   run.state.tasks[task.id] = task;
   token.wait = { kind: 'task', task: task.id };
   run.fx.tasksTouched.add(task.id);
-  run.setStatus(task.status, task.statusCategory);
+  run.setStatus(task.status, task.statusCategory, task.id);
   run.event({ type: 'task.created', node: node.id, task: task.id, detail: { assignee: task.assignee, candidates: task.candidates } });
   const override = run.ctx.steps?.[node.id]?.timeout;
   const timeout = cfg.timeout ?? (override ? { duration: 0, reminders: [], escalations: [] } : undefined);
@@ -121,7 +125,14 @@ export function permittedActions(node: NodeDef, task: TaskState, ticket: TicketV
     if (cfg.actions.has('cancel') && actor.admin) out.push('cancel');
     return out;
   }
-  if (task.pausedAt) return owner && cfg.actions.has('pause') ? ['resume'] : [];
+  if (task.pausedAt) {
+    // Paused work must be resumed before anything else happens to it, but the creator may still
+    // withdraw the ticket and an admin cancel it.
+    const out: TaskAction[] = owner && cfg.actions.has('pause') ? ['resume'] : [];
+    if (cfg.actions.has('withdraw') && (isCreator || actor.admin)) out.push('withdraw');
+    if (cfg.actions.has('cancel') && actor.admin) out.push('cancel');
+    return out;
+  }
   const out = new Set<TaskAction>();
   if (isCandidate && !task.assignee) out.add('claim');
   for (const a of [...cfg.completeOn, ...cfg.actions]) {
@@ -300,7 +311,9 @@ function returnTo(run: Run, task: TaskState, step: string | undefined, actor: Ac
   if (node?.kind !== 'userTask' || !token || node.parent !== run.node(task.node).parent) {
     throw new InputError('BAD_RETURN_STEP', `cannot go back to ${target} from ${task.name}`, { step: target });
   }
-  if (outcome === 'returned' && !run.state.done.some((d) => d.node === target)) {
+  // Only the designer's rejection target may lie ahead; a step the user names must be one already done.
+  const configured = outcome === 'rejected' && target === cfgOf(run.node(task.node)).approval?.onReject;
+  if (!configured && !run.state.done.some((d) => d.node === target)) {
     throw new InputError('BAD_RETURN_STEP', `step ${target} has not been done yet`, { step: target });
   }
   endTask(run, task, outcome);
@@ -315,6 +328,7 @@ function returnTo(run: Run, task: TaskState, step: string | undefined, actor: Ac
   delete token.wait;
   token.node = target;
   delete token.via;
+  sentBack.set(run, (sentBack.get(run) ?? new Map<string, string>()).set(token.id, target));
   run.requeue(token);
 }
 

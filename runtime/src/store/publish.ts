@@ -94,7 +94,7 @@ export async function publishInTransaction(
   await em.flush();
   for (const v of snapshot.values()) {
     const pins: Record<string, number> = {};
-    for (const ref of referencesOf(documentOf(v) as unknown as DefinitionDocument)) {
+    for (const ref of referencesOf(documentOf(v) as unknown as DefinitionDocument, v.summary as never)) {
       const target = snapshot.get(id(ref.kind, ref.key));
       if (target) pins[id(ref.kind, ref.key)] = target.version;
     }

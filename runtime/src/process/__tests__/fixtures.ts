@@ -17,15 +17,16 @@ export const bpmn = (body: string, attrs = '') => `<?xml version="1.0" encoding=
 
 export const model = (body: string) => compileProcess(bpmn(body));
 
-/** `a->b` sequence flows, ids f1, f2, … (or `a-[id]->b`, `a-{json-logic}->b`). */
+let flowCount = 0;
+/** `a->b` sequence flows with ids f1, f2, … unique per test file (or `a-[id]->b`, `a-{json-logic}->b`). */
 export const flows = (...pairs: string[]) =>
   pairs
-    .map((p, i) => {
-      const m = /^(\w+)\s*-(?:\[(\w+)\])?(\{.*\})?->\s*(\w+)$/.exec(p);
+    .map((p) => {
+      const m = /^(\w+)\s*-(?:\[(\w+)\])?(\{.*\})?-?>\s*(\w+)$/.exec(p);
       if (!m) throw new Error(`bad flow ${p}`);
       const [, from, id, cond, to] = m;
       const c = cond ? `<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="json-logic">${cond}</bpmn:conditionExpression>` : '';
-      return `<bpmn:sequenceFlow id="${id ?? `f${i + 1}`}" sourceRef="${from}" targetRef="${to}">${c}</bpmn:sequenceFlow>`;
+      return `<bpmn:sequenceFlow id="${id ?? `f${++flowCount}`}" sourceRef="${from}" targetRef="${to}">${c}</bpmn:sequenceFlow>`;
     })
     .join('\n');
 

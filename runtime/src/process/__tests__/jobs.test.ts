@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../../tests/support/databases.ts';
 import { installFlows } from '../../../../tests/support/processes.ts';
 import { JobQueue } from '../../jobs/queue.ts';
-import { processWakeups, type ProcessWorkers, startProcessWorkers } from '../jobs.ts';
+import { type ProcessWorkers, processWakeups, startProcessWorkers } from '../jobs.ts';
 import { ProcessRuntime } from '../runtime.ts';
 
 const tech = { id: 'tech' };
@@ -41,30 +41,27 @@ describe.each(BACKENDS)('timers woken by pg-boss on %s', (name, open) => {
 
   const audit = (ticket: string, action: string) =>
     t.db.orm.em.fork().execute('select 1 from audit_event where tenant_id = ? and subject = ? and action = ?', [tenant, `ticket:${ticket}`, action]);
-  const stepTask = async (ticket: string, node: string) => (await runtime.steps(tenant, ticket, { id: 'root', admin: true })).find((s) => s.node === node)?.task as string;
+  const stepTask = async (ticket: string, node: string) =>
+    (await runtime.steps(tenant, ticket, { id: 'root', admin: true })).find((s) => s.node === node)?.task as string;
 
-  it(
-    'fires a step reminder, two cycle reminders and the escalation in real time, each once',
-    async () => {
-      const ticket = await runtime.createTicket(tenant, { type: 'quick-timers', creator: 'creator' });
-      await until('the confirm reminder', async () => ((await audit(ticket.id, 'timer.remind')).length === 1 ? true : undefined));
-      await runtime.act(tenant, ticket.id, { task: await stepTask(ticket.id, 'confirm'), action: 'accept', actor: tech });
-      const started = Date.now();
-      await until('the escalation', async () => ((await runtime.get(tenant, ticket.id)).status === '已升级' ? true : undefined));
-      expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
-      // Give duplicate wake-ups and the sweep time to do damage if they could.
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(await audit(ticket.id, 'timer.boundary')).toHaveLength(3);
-      expect(await audit(ticket.id, 'timer.remind')).toHaveLength(1);
-      const reminders = await t.db.orm.em
-        .fork()
-        .execute("select 1 from outbox where tenant_id = ? and ticket_id = ? and payload->>'template' = 'ticket-reminder'", [tenant, ticket.id]);
-      expect(reminders).toHaveLength(2);
-      const left = await t.db.orm.em.fork().execute('select 1 from process_timer where tenant_id = ? and ticket_id = ?', [tenant, ticket.id]);
-      expect(left).toEqual([]);
-    },
-    40_000,
-  );
+  it('fires a step reminder, two cycle reminders and the escalation in real time, each once', async () => {
+    const ticket = await runtime.createTicket(tenant, { type: 'quick-timers', creator: 'creator' });
+    await until('the confirm reminder', async () => ((await audit(ticket.id, 'timer.remind')).length === 1 ? true : undefined));
+    await runtime.act(tenant, ticket.id, { task: await stepTask(ticket.id, 'confirm'), action: 'accept', actor: tech });
+    const started = Date.now();
+    await until('the escalation', async () => ((await runtime.get(tenant, ticket.id)).status === '已升级' ? true : undefined));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+    // Give duplicate wake-ups and the sweep time to do damage if they could.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await audit(ticket.id, 'timer.boundary')).toHaveLength(3);
+    expect(await audit(ticket.id, 'timer.remind')).toHaveLength(1);
+    const reminders = await t.db.orm.em
+      .fork()
+      .execute("select 1 from outbox where tenant_id = ? and ticket_id = ? and payload->>'template' = 'ticket-reminder'", [tenant, ticket.id]);
+    expect(reminders).toHaveLength(2);
+    const left = await t.db.orm.em.fork().execute('select 1 from process_timer where tenant_id = ? and ticket_id = ?', [tenant, ticket.id]);
+    expect(left).toEqual([]);
+  }, 40_000);
 
   it.skipIf(name === 'embedded')(
     'a server killed inside the transaction that schedules timers loses nothing and doubles nothing after restart',

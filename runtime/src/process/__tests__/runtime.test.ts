@@ -1,10 +1,15 @@
+import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../../tests/support/databases.ts';
-import { installFlows } from '../../../../tests/support/processes.ts';
+import { installFlows, ticketTypeDoc } from '../../../../tests/support/processes.ts';
 import { OutboxDispatcher } from '../outbox.ts';
 import { overdueTasks, tasksFor, ticketHistory } from '../queries.ts';
 import { CHILD_DONE, ProcessRuntime } from '../runtime.ts';
 import type { Actor } from '../state.ts';
+import { webhookDelivery } from '../webhook.ts';
 
 const dispatcher: Actor = { id: 'disp', roles: ['dispatcher'] };
 const tech: Actor = { id: 'tech', teams: ['north'] };
@@ -100,6 +105,19 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
     expect(await engine.get(tenant, other.id)).toMatchObject({ status: '已取消', statusCategory: 'cancelled', processStatus: 'terminated' });
     const timers = await t.db.orm.em.fork().execute('select 1 from process_timer where tenant_id = ? and ticket_id = ?', [tenant, other.id]);
     expect(timers).toEqual([]);
+  });
+
+  it('pins what a process refers to from inside its BPMN (calendar, roles, message templates) in the release', async () => {
+    const [item] = await t.db.orm.em
+      .fork()
+      .execute<{ pins: Record<string, number> }[]>("select pins from release_item where tenant_id = ? and kind = 'process' and key = 'work-order'", [tenant]);
+    expect(Object.keys(item?.pins ?? {}).sort()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/calendar.default/),
+        expect.stringMatching(/role.dispatcher/),
+        expect.stringMatching(/messageTemplate.revisit-sms/),
+      ]),
+    );
   });
 
   it('loops a complaint back to 待处理 three times on unsatisfied revisits', async () => {
@@ -225,5 +243,107 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
     });
     const history = await ticketHistory(t.db.orm.em.fork(), tenant, c.id);
     expect(history.map((h) => h.action)).toEqual(['ticket.create', 'task.assign']);
+  });
+
+  it('moves open work orders to a new release with a step mapping and refuses those it cannot map', async () => {
+    const tn = await t.newTenant();
+    await installFlows(t, tn);
+    const e = new ProcessRuntime(t.db.orm, { now: () => now });
+    const step = async (id: string, node: string) => (await e.steps(tn, id, { id: 'root', admin: true })).find((s) => s.node === node)?.task as string;
+    const go = async (id: string, node: string, action: 'assign' | 'accept' | 'start' | 'complete' | 'approve', actor: Actor, input?: object) =>
+      e.act(tn, id, { task: await step(id, node), action, actor, ...(input ? { input } : {}) });
+    const atAccept = await e.createTicket(tn, { type: 'work-order', creator: 'c' });
+    await go(atAccept.id, 'assign', 'assign', dispatcher, { to: 'tech' });
+    const atStart = await e.createTicket(tn, { type: 'work-order', creator: 'c' });
+    await go(atStart.id, 'assign', 'assign', dispatcher, { to: 'tech' });
+    await go(atStart.id, 'accept', 'accept', tech);
+    const atRevisit = await e.createTicket(tn, { type: 'work-order', creator: 'c' });
+    await go(atRevisit.id, 'assign', 'assign', dispatcher, { to: 'tech' });
+    await go(atRevisit.id, 'accept', 'accept', tech);
+    await go(atRevisit.id, 'start', 'start', tech);
+    await go(atRevisit.id, 'complete', 'complete', tech, { values: { 'receipt.resolution': 'ok' } });
+    await go(atRevisit.id, 'settle', 'approve', finance);
+    await go(atRevisit.id, 'settle', 'approve', manager);
+
+    // Release 2: 开始 is dropped (accept leads straight to 完成) and 回访 becomes followUp.
+    const xml = (await readFile(new URL('../../../../tests/fixtures/processes/work-order.bpmn', import.meta.url), 'utf8'))
+      .replace(/<bpmn:userTask id="start"[\s\S]*?<\/bpmn:userTask>/, '')
+      .replace('<bpmn:sequenceFlow id="f3" sourceRef="accept" targetRef="start"/>', '<bpmn:sequenceFlow id="f3" sourceRef="accept" targetRef="complete"/>')
+      .replace('<bpmn:sequenceFlow id="f4" sourceRef="start" targetRef="complete"/>', '')
+      .replaceAll('"revisit"', '"followUp"');
+    const by = { actor: 'tester', origin: { type: 'admin' as const } };
+    await t.store.saveDraft(tn, { doc: { kind: 'process', key: 'work-order', bpmn: xml } }, by);
+    // The lite type switched 回访 off by its step id; publishing would refuse the now unknown id.
+    await t.store.saveDraft(tn, { doc: ticketTypeDoc('work-order-lite', 'work-order', { autoRevisit: { enabled: false }, followUp: { enabled: false } }) }, by);
+    const r2 = (await t.store.publish(tn, {}, { actor: 'tester', origin: { type: 'admin' } })).number;
+
+    const dry = await e.migrateInstances(tn, { ticketType: 'work-order', to: r2, mapping: { revisit: 'followUp' }, dryRun: true, actor: 'admin' });
+    expect((await e.get(tn, atAccept.id)).release).toBe(r2 - 1);
+    const report = await e.migrateInstances(tn, { ticketType: 'work-order', to: r2, mapping: { revisit: 'followUp' }, actor: 'admin' });
+    expect(report).toEqual(dry);
+    expect(report.migrated.sort()).toEqual([atAccept.id, atRevisit.id].sort());
+    expect(report.refused).toEqual([{ ticket: atStart.id, release: r2 - 1, unmapped: ['start'] }]);
+    expect((await e.get(tn, atStart.id)).release).toBe(r2 - 1);
+
+    await go(atAccept.id, 'accept', 'accept', tech);
+    expect((await e.steps(tn, atAccept.id, tech)).map((s) => s.node)).toEqual(['complete']);
+    expect((await e.steps(tn, atRevisit.id, agent)).map((s) => s.node)).toEqual(['followUp']);
+    await go(atRevisit.id, 'followUp', 'complete', agent, { values: { 'receipt.satisfaction': 4 } });
+    expect((await e.steps(tn, atRevisit.id, dispatcher)).map((s) => s.node)).toEqual(['close']);
+    // The refused one still runs on its own release.
+    await go(atStart.id, 'start', 'start', tech);
+    expect((await e.get(tn, atStart.id)).status).toBe('进行中');
+    const history = await ticketHistory(t.db.orm.em.fork(), tn, atRevisit.id);
+    expect(history.find((h) => h.action === 'process.migrate')).toBeDefined();
+  });
+
+  it('calls a webhook from a service task after the commit, signed, and retries it when the receiver fails', async () => {
+    const received: { body: string; signature: string }[] = [];
+    let failNext = true;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push({ body, signature: String(req.headers['x-docket-signature']) });
+        res.statusCode = failNext ? 500 : 204;
+        failNext = false;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const tn = await t.newTenant();
+      const by = { actor: 'tester', origin: { type: 'admin' as const } };
+      const bpmnXml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:tk="http://docket.dev/schema/tk/1.0" id="d" targetNamespace="http://docket.dev/tests">
+  <bpmn:process id="notify" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:serviceTask id="call" name="通知 ERP"><bpmn:extensionElements><tk:action type="webhook">{"url":"${url}","body":{"system":"erp"}}</tk:action></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="call"/><bpmn:sequenceFlow id="b" sourceRef="call" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+      await t.store.saveDraft(tn, { doc: { kind: 'process', key: 'notify', bpmn: bpmnXml } }, by);
+      await t.store.saveDraft(tn, { doc: { ...ticketTypeDoc('notify', 'notify'), calendar: undefined } }, by);
+      await t.store.publish(tn, {}, by);
+      const e = new ProcessRuntime(t.db.orm, { now: () => now });
+      const ticket = await e.createTicket(tn, { type: 'notify', creator: 'c' });
+      expect(received).toEqual([]);
+      const outbox = new OutboxDispatcher(t.db.orm).register('webhook', webhookDelivery({ secret: 's3cret' }));
+      expect(await outbox.drain()).toBe(0);
+      const [pending] = await t.db.orm.em.fork().execute("select attempts, last_error, done_at from outbox where tenant_id = ? and kind = 'webhook'", [tn]);
+      expect(pending).toMatchObject({ attempts: 1, last_error: expect.stringContaining('500'), done_at: null });
+      expect(await outbox.drain()).toBe(1);
+      expect(received).toHaveLength(2);
+      const last = received[1] as { body: string; signature: string };
+      expect(JSON.parse(last.body)).toMatchObject({ event: 'process.webhook', ticket: ticket.id, step: 'call', data: { system: 'erp' } });
+      expect(last.signature).toBe(`sha256=${createHmac('sha256', 's3cret').update(last.body).digest('hex')}`);
+      expect(await outbox.drain()).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });
