@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Database, DefinitionStore, DiskFileStore, openDatabase, TenantRepository } from '@docket/runtime';
 import pg from 'pg';
-import { compileProcess, MemoryEngine, ProcessRuntime } from '../../runtime/src/process/index.ts';
+import { JobQueue } from '../../runtime/src/jobs/queue.ts';
+import { compileProcess, createProcessQueues, MemoryEngine, ProcessRuntime, processWakeups } from '../../runtime/src/process/index.ts';
 import type { TestDatabase } from '../support/databases.ts';
 import { withDatabase } from '../support/global-setup.ts';
 import { installFlows } from '../support/processes.ts';
@@ -70,15 +71,19 @@ export async function openDocketDatabase(adminUrl: string): Promise<DocketDataba
   const store = new DefinitionStore(db.orm, new DiskFileStore(join(dataDir, 'files')));
   const tenant = (await new TenantRepository().create(db.orm.em.fork(), 'bench', 'Bench tenant')).id;
   await installFlows({ db, dataDir, store } as TestDatabase, tenant);
+  // As on a server: every timer a step schedules also writes its pg-boss wake-up job in the step's transaction.
+  const queue = await JobQueue.start(db);
+  await createProcessQueues(queue);
   const ctx: DocketDatabase = {
     db,
-    runtime: new ProcessRuntime(db.orm),
+    runtime: new ProcessRuntime(db.orm, process.env.NO_WAKE ? {} : { wakeups: processWakeups(queue) }),
     tenant,
     plan: await planWithTaskIds(),
     completed: 0,
     created: 0,
     acts: 0,
     async close() {
+      await queue.stop({ graceful: false });
       await db.close();
       await admin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
       await rm(dataDir, { recursive: true, force: true });

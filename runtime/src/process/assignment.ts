@@ -9,7 +9,11 @@ export interface Assignment {
   pool: boolean;
 }
 
-const GROUP_RULES = new Set(['role', 'team', 'post', 'orgUnit']);
+/**
+ * A rule that finds nobody leaves the step unassigned and closed: only an admin (or a
+ * dispatcher through assign) can give it to someone. Open grabbing is what `pool` is for.
+ */
+const NOBODY: Assignment = { candidates: [], pool: false };
 
 const words = (s: string | undefined) => (s ?? '').split(/\s+/).filter(Boolean);
 
@@ -17,7 +21,8 @@ const words = (s: string | undefined) => (s ?? '').split(/\s+/).filter(Boolean);
 export function resolveAssignee(run: Run, cfg: UserTaskConfig): Assignment {
   const rule = cfg.assignee;
   const ticket = run.ctx.ticket;
-  if (!rule) return { candidates: [], pool: true };
+  // No rule: the step follows the ticket's own assignee (负责人) when it has one.
+  if (!rule) return ticket.assignee ? { assignee: ticket.assignee, candidates: [], pool: false } : NOBODY;
   const ref = rule.ref;
   switch (rule.rule) {
     case 'user': {
@@ -31,27 +36,27 @@ export function resolveAssignee(run: Run, cfg: UserTaskConfig): Assignment {
       return { candidates: words(ref).map((r) => `${rule.rule}:${r}`), pool: false };
     case 'field': {
       const v = fieldValue(ticket, ref ?? '');
-      return typeof v === 'string' && v ? { assignee: v, candidates: [], pool: false } : { candidates: [], pool: true };
+      return typeof v === 'string' && v ? { assignee: v, candidates: [], pool: false } : NOBODY;
     }
     case 'creator':
-      return ticket.creator ? { assignee: ticket.creator, candidates: [], pool: false } : { candidates: [], pool: true };
+      return ticket.creator ? { assignee: ticket.creator, candidates: [], pool: false } : NOBODY;
     case 'manager': {
       const of = ref === 'creator' ? ticket.creator : ref === 'previous' ? previousAssignee(run.state, undefined) : (ticket.assignee ?? undefined);
       const manager = of ? run.ctx.directory?.managerOf(of) : undefined;
-      return manager ? { assignee: manager, candidates: [], pool: false } : { candidates: [], pool: true };
+      return manager ? { assignee: manager, candidates: [], pool: false } : NOBODY;
     }
     case 'previous': {
       const prev = previousAssignee(run.state, ref);
-      return prev ? { assignee: prev, candidates: [], pool: false } : { candidates: [], pool: true };
+      return prev ? { assignee: prev, candidates: [], pool: false } : NOBODY;
     }
     case 'pool':
       return { candidates: words(ref).filter((r) => r.includes(':')), pool: true };
     case 'dispatchRule': {
       const picked = run.ctx.directory?.dispatch?.(ref ?? '', ticket);
-      return picked ? { assignee: picked, candidates: [], pool: false } : { candidates: [], pool: true };
+      return picked ? { assignee: picked, candidates: [], pool: false } : NOBODY;
     }
     default:
-      return GROUP_RULES.has(rule.rule) ? { candidates: [], pool: true } : { candidates: [], pool: true };
+      return NOBODY;
   }
 }
 

@@ -88,6 +88,8 @@ function fireTimer(run: Run, timer: TimerRow): boolean {
     const rule = timer.kind === 'remind' ? cfg.reminders[index] : cfg.escalations[index];
     if (!rule) return false;
     const to = recipients(run, task, rule.to);
+    task.sent = [...(task.sent ?? []), `${timer.kind}:${index}`];
+    run.fx.tasksTouched.add(task.id);
     const severity = timer.kind === 'escalate' ? (cfg.escalations[index]?.severity ?? 'normal') : undefined;
     if (timer.kind === 'escalate') {
       task.escalations.push({ ...(severity ? { severity } : {}), at: run.now });

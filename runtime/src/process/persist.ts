@@ -83,15 +83,19 @@ export async function persistOutcome(
   if (fx.status && fx.status.status !== row.status) changes.push({ field: 'status', before: row.status, after: fx.status.status });
   const ended = outcome.state.status !== 'running';
   const closing = ended || fx.status?.statusCategory === 'closed' || fx.status?.statusCategory === 'cancelled';
+  // Only the JSON columns a command changed are rewritten: most actions change none.
+  const roots = new Set(Object.keys(fx.values).map((p) => p.split('.')[0]));
+  const json = (root: 'data' | 'receipt' | 'components') => (roots.has(root) ? JSON.stringify(next[root]) : null);
   const updated = await em.execute(
-    `update ticket set data = ?::jsonb, receipt = ?::jsonb, components = ?::jsonb, status = coalesce(?, status), status_category = coalesce(?, status_category),
+    `update ticket set data = coalesce(?::jsonb, data), receipt = coalesce(?::jsonb, receipt), components = coalesce(?::jsonb, components),
+            status = coalesce(?, status), status_category = coalesce(?, status_category),
             assignee = case when ? then ? else assignee end, version = version + 1, updated_at = ?,
             closed_at = case when ? then ? else closed_at end
       where tenant_id = ? and id = ? and version = ?`,
     [
-      JSON.stringify(next.data),
-      JSON.stringify(next.receipt),
-      JSON.stringify(next.components),
+      json('data'),
+      json('receipt'),
+      json('components'),
       fx.status?.status ?? null,
       fx.status?.statusCategory ?? null,
       fx.assignee !== undefined,
@@ -108,15 +112,21 @@ export async function persistOutcome(
   if ((updated as unknown as { affectedRows: number }).affectedRows !== 1) {
     throw new ConflictError('the ticket was changed by someone else; reload it and try again', { ticket: row.id, version: row.version });
   }
-  await em.execute(
-    `update process_instance set state = ?::jsonb, status = ?, ended_at = case when ? then ? else ended_at end where tenant_id = ? and ticket_id = ?`,
-    [JSON.stringify(outcome.state), outcome.state.status, ended, audit.now, tenantId, row.id],
-  );
-  await writeTasks(em, tenantId, row.id, outcome, audit.now);
-  const timers = await writeTimers(em, tenantId, row.id, outcome);
-  await writeParticipants(em, tenantId, row.id, fx);
-  const outbox = await writeOutbox(em, tenantId, row.id, fx.outbox);
-  await em.execute(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)`, [
+  // Everything else goes to the server as one batch: one round trip instead of eight.
+  const batch = new Batch();
+  batch.add(`update process_instance set state = ?::jsonb, status = ?, ended_at = case when ? then ? else ended_at end where tenant_id = ? and ticket_id = ?`, [
+    JSON.stringify(outcome.state),
+    outcome.state.status,
+    ended,
+    audit.now,
+    tenantId,
+    row.id,
+  ]);
+  writeTasks(batch, tenantId, row.id, outcome, audit.now);
+  const timers = writeTimers(batch, tenantId, row.id, outcome);
+  writeParticipants(batch, tenantId, row.id, fx, row.assignee);
+  const outbox = writeOutbox(batch, tenantId, row.id, fx.outbox);
+  batch.add(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)`, [
     tenantId,
     uuidv7(),
     audit.now,
@@ -135,7 +145,26 @@ export async function persistOutcome(
       })),
     }),
   ]);
+  await batch.run(em);
   return { version: row.version + 1, timers, outbox, view: next };
+}
+
+/**
+ * Statements sent in one round trip. MikroORM inlines (and escapes) the parameters, so the
+ * joined text runs as one multi-statement query inside the caller's transaction.
+ */
+export class Batch {
+  private readonly sql: string[] = [];
+  private readonly params: unknown[] = [];
+
+  add(sql: string, params: unknown[]): void {
+    this.sql.push(sql);
+    this.params.push(...params);
+  }
+
+  async run(em: EntityManager): Promise<void> {
+    if (this.sql.length > 0) await em.execute(this.sql.join(';\n'), this.params, 'run');
+  }
 }
 
 function taskRow(task: TaskState, state: 'open' | 'paused' | 'done', outcome?: string, endedAt?: Date) {
@@ -156,7 +185,7 @@ function taskRow(task: TaskState, state: 'open' | 'paused' | 'done', outcome?: s
   };
 }
 
-async function writeTasks(em: EntityManager, tenantId: string, ticketId: string, outcome: Outcome, now: Date): Promise<void> {
+function writeTasks(batch: Batch, tenantId: string, ticketId: string, outcome: Outcome, now: Date): void {
   const rows = [];
   for (const id of outcome.effects.tasksTouched) {
     const open = outcome.state.tasks[id];
@@ -165,7 +194,7 @@ async function writeTasks(em: EntityManager, tenantId: string, ticketId: string,
     if (ended && !open) rows.push(taskRow(ended.task, 'done', ended.outcome, now));
   }
   if (rows.length === 0) return;
-  await em.execute(
+  batch.add(
     `insert into task (tenant_id, ticket_id, id, node, name, status, state, outcome, assignee, candidates, collaborators, pool, due_at, created_at, ended_at)
      select ?, ?, x.id, x.node, x.name, x.status, x.state, x.outcome, x.assignee,
             array(select jsonb_array_elements_text(x.candidates)), array(select jsonb_array_elements_text(x.collaborators)),
@@ -179,10 +208,10 @@ async function writeTasks(em: EntityManager, tenantId: string, ticketId: string,
   );
 }
 
-async function writeTimers(em: EntityManager, tenantId: string, ticketId: string, outcome: Outcome): Promise<{ id: string; dueAt: string }[]> {
+function writeTimers(batch: Batch, tenantId: string, ticketId: string, outcome: Outcome): { id: string; dueAt: string }[] {
   const fx = outcome.effects;
   if (fx.cancelTimers.length) {
-    await em.execute(`delete from process_timer where tenant_id = ? and ticket_id = ? and owner in (select jsonb_array_elements_text(?::jsonb))`, [
+    batch.add(`delete from process_timer where tenant_id = ? and ticket_id = ? and owner in (select jsonb_array_elements_text(?::jsonb))`, [
       tenantId,
       ticketId,
       JSON.stringify([...new Set(fx.cancelTimers)]),
@@ -190,7 +219,7 @@ async function writeTimers(em: EntityManager, tenantId: string, ticketId: string
   }
   if (fx.timers.length === 0) return [];
   const rows = fx.timers.map((t) => ({ id: uuidv7(), timer_key: t.id, owner: t.owner, kind: t.kind, node: t.node, due_at: t.dueAt, data: t.data }));
-  await em.execute(
+  batch.add(
     `insert into process_timer (tenant_id, id, ticket_id, timer_key, owner, kind, node, due_at, data)
      select ?, x.id, ?, x.timer_key, x.owner, x.kind, x.node, x.due_at, x.data
        from jsonb_to_recordset(?::jsonb) as x(id uuid, timer_key text, owner text, kind text, node text, due_at timestamptz, data jsonb)`,
@@ -199,16 +228,16 @@ async function writeTimers(em: EntityManager, tenantId: string, ticketId: string
   return rows.map((r) => ({ id: r.id, dueAt: r.due_at }));
 }
 
-async function writeParticipants(em: EntityManager, tenantId: string, ticketId: string, fx: Outcome['effects']): Promise<void> {
-  if (fx.assignee !== undefined) {
-    await em.execute(`delete from ticket_participant where tenant_id = ? and ticket_id = ? and role = 'assignee' and user_id is distinct from ?`, [
+function writeParticipants(batch: Batch, tenantId: string, ticketId: string, fx: Outcome['effects'], before: string | null): void {
+  if (fx.assignee !== undefined && fx.assignee !== before) {
+    batch.add(`delete from ticket_participant where tenant_id = ? and ticket_id = ? and role = 'assignee' and user_id is distinct from ?`, [
       tenantId,
       ticketId,
       fx.assignee,
     ]);
   }
   if (fx.participants.length === 0) return;
-  await em.execute(
+  batch.add(
     `insert into ticket_participant (tenant_id, ticket_id, user_id, role)
      select distinct ?::uuid, ?::uuid, x.user_id, x.role from jsonb_to_recordset(?::jsonb) as x(user_id text, role text)
      on conflict do nothing`,
@@ -216,10 +245,10 @@ async function writeParticipants(em: EntityManager, tenantId: string, ticketId: 
   );
 }
 
-export async function writeOutbox(em: EntityManager, tenantId: string, ticketId: string | null, items: { kind: string; payload: Record<string, unknown> }[]) {
+export function writeOutbox(batch: Batch, tenantId: string, ticketId: string | null, items: { kind: string; payload: Record<string, unknown> }[]): string[] {
   if (items.length === 0) return [];
   const rows = items.map((i) => ({ id: uuidv7(), kind: i.kind, payload: i.payload }));
-  await em.execute(
+  batch.add(
     `insert into outbox (tenant_id, id, ticket_id, kind, payload) select ?, x.id, ?, x.kind, x.payload from jsonb_to_recordset(?::jsonb) as x(id uuid, kind text, payload jsonb)`,
     [tenantId, ticketId, JSON.stringify(rows)],
   );

@@ -6,7 +6,7 @@ import type { Directory, EngineContext, ServiceActionHandler, TicketView } from 
 import { currentSteps, execute, type StepView } from './engine.ts';
 import { migrateState } from './migrate.ts';
 import type { TaskAction } from './model.ts';
-import { loadTicket, persistOutcome, type TicketRow, viewOf, writeOutbox } from './persist.ts';
+import { loadTicket, persistOutcome, type TicketRow, viewOf } from './persist.ts';
 import type { Actor, Command, TaskInput, TimerRow } from './state.ts';
 
 /** How committed work reaches the job queue: called inside the transaction that wrote the rows. */
@@ -172,11 +172,15 @@ export class ProcessRuntime {
     command: Command,
     audit: { actor: string; action: string; task?: string; node?: string },
     depth = 0,
-  ): Promise<boolean> {
+  ): Promise<TicketSnapshot | undefined> {
     const now = this.now();
     const state = row.state && Object.keys(row.state).length > 0 ? row.state : undefined;
     const outcome = execute(rt.model, state, command, this.context(rt, viewOf(row), now));
-    if (!outcome.changed) return false;
+    if (!outcome.changed) return undefined;
+    if (outcome.state.status !== 'running' && row.parent_ticket_id && row.parent_token) {
+      // The parent's call activity hears of it through the outbox, after this commits.
+      outcome.effects.outbox.push({ kind: CHILD_DONE, payload: { parent: row.parent_ticket_id, token: row.parent_token, child: row.id } });
+    }
     const written = await persistOutcome(em, tenantId, row, outcome, { ...audit, sensitive: rt.sensitive, now });
     for (const child of outcome.effects.children) {
       await this.createIn(
@@ -188,18 +192,23 @@ export class ProcessRuntime {
         depth + 1,
       );
     }
-    let outbox = written.outbox;
-    if (outcome.state.status !== 'running' && row.parent_ticket_id && row.parent_token) {
-      const ids = await writeOutbox(em, tenantId, row.parent_ticket_id, [
-        { kind: CHILD_DONE, payload: { parent: row.parent_ticket_id, token: row.parent_token, child: row.id } },
-      ]);
-      outbox = [...outbox, ...ids];
-    }
     if (this.options.wakeups) {
       if (written.timers.length) await this.options.wakeups.timers(em, tenantId, written.timers);
-      if (outbox.length) await this.options.wakeups.outbox(em, tenantId, outbox);
+      if (written.outbox.length) await this.options.wakeups.outbox(em, tenantId, written.outbox);
     }
-    return true;
+    return {
+      id: row.id,
+      type: row.type_key,
+      release: row.release_number,
+      status: outcome.effects.status?.status ?? row.status,
+      statusCategory: outcome.effects.status?.statusCategory ?? row.status_category,
+      assignee: outcome.effects.assignee !== undefined ? outcome.effects.assignee : row.assignee,
+      version: written.version,
+      processStatus: outcome.state.status,
+      data: written.view.data,
+      receipt: written.view.receipt,
+      components: written.view.components,
+    };
   }
 
   private async withTicket<T>(tenantId: string, ticketId: string, fn: (em: EntityManager, row: TicketRow, rt: TicketTypeRuntime) => Promise<T>): Promise<T> {
@@ -213,7 +222,7 @@ export class ProcessRuntime {
 
   /** A user action on a task (complete, assign, approve, pause …). */
   async act(tenantId: string, ticketId: string, request: ActRequest): Promise<TicketSnapshot> {
-    await this.withTicket(tenantId, ticketId, async (em, row, rt) => {
+    const snapshot = await this.withTicket(tenantId, ticketId, async (em, row, rt) => {
       if (request.version !== undefined && request.version !== row.version) {
         throw new ConflictError('the ticket was changed by someone else; reload it and try again', { version: row.version });
       }
@@ -225,14 +234,14 @@ export class ProcessRuntime {
         actor: request.actor,
         ...(request.input ? { input: request.input } : {}),
       };
-      await this.apply(em, tenantId, row, rt, command, {
+      return this.apply(em, tenantId, row, rt, command, {
         actor: request.actor.id,
         action: `task.${request.action}`,
         task: request.task,
         ...(task ? { node: task.node } : {}),
       });
     });
-    return this.get(tenantId, ticketId);
+    return snapshot ?? this.get(tenantId, ticketId);
   }
 
   /** A message for the ticket's process (a customer replied, an external system called back). */
@@ -305,9 +314,11 @@ export class ProcessRuntime {
         }
         report.migrated.push(id);
         if (request.dryRun) return;
+        // The ticket shows the status of its newest open step as the new process names it.
+        const shown = Object.values(result.state.tasks).at(-1);
         const moved = await tx.execute(
-          'update ticket set release_number = ?, version = version + 1 where tenant_id = ? and id = ? and version = ?',
-          [request.to, tenantId, id, row.version],
+          'update ticket set release_number = ?, status = coalesce(?, status), status_category = coalesce(?, status_category), version = version + 1 where tenant_id = ? and id = ? and version = ?',
+          [request.to, shown?.status ?? null, shown?.statusCategory ?? null, tenantId, id, row.version],
           'run',
         );
         if ((moved as unknown as { affectedRows: number }).affectedRows !== 1)

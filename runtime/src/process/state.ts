@@ -82,6 +82,8 @@ export interface TaskState {
   accepted?: boolean;
   started?: boolean;
   escalations: { severity?: string; at: string; by?: string; reason?: string }[];
+  /** Deadline reminders and escalations already fired (`remind:0`, `escalate:1`). */
+  sent?: string[];
   approvals?: Approval[];
   /** Multi-instance loop variables of this task. */
   vars?: Record<string, unknown>;

@@ -60,8 +60,14 @@ function createTask(run: Run, token: Token, node: NodeDef): void {
 function scheduleDeadlineTimers(run: Run, task: TaskState, cfg: UserTaskConfig): void {
   if (!task.dueAt || !cfg.timeout) return;
   const due = new Date(task.dueAt).getTime();
-  for (const [i, r] of cfg.timeout.reminders.entries()) run.schedule(task.id, 'remind', task.node, new Date(due + r.offset), { index: i });
-  for (const [i, e] of cfg.timeout.escalations.entries()) run.schedule(task.id, 'escalate', task.node, new Date(due + e.after), { index: i });
+  // A reminder or escalation already sent is not sent again when a resume moves the deadline.
+  const sent = new Set(task.sent ?? []);
+  for (const [i, r] of cfg.timeout.reminders.entries()) {
+    if (!sent.has(`remind:${i}`)) run.schedule(task.id, 'remind', task.node, new Date(due + r.offset), { index: i });
+  }
+  for (const [i, e] of cfg.timeout.escalations.entries()) {
+    if (!sent.has(`escalate:${i}`)) run.schedule(task.id, 'escalate', task.node, new Date(due + e.after), { index: i });
+  }
 }
 
 /**
@@ -74,10 +80,10 @@ function setAssignee(run: Run, task: TaskState, user: string, owner = false): vo
   task.assignee = user;
   run.fx.tasksTouched.add(task.id);
   if (task.approvals) return;
-  run.fx.participants.push({ user, role: 'handler' });
+  if (user !== run.ctx.ticket.assignee) run.fx.participants.push({ user, role: 'handler' });
   const rule = cfgOf(run.node(task.node)).assignee;
   const followsTicket = rule?.rule === 'field' && rule.ref === 'ticket.assignee';
-  if (!owner && !followsTicket && run.ctx.ticket.assignee) return;
+  if ((!owner && !followsTicket && run.ctx.ticket.assignee) || run.ctx.ticket.assignee === user) return;
   run.ctx.ticket.assignee = user;
   run.fx.assignee = user;
   run.fx.participants.push({ user, role: 'assignee' });
@@ -90,7 +96,7 @@ function endTask(run: Run, task: TaskState, outcome: string): void {
   run.fx.tasksTouched.add(task.id);
   run.state.done.push({ node: task.node, task: task.id, ...(task.assignee ? { assignee: task.assignee } : {}), outcome, at: run.now });
   // Keep the history bounded: return-to-step and previous-assignee only look back this far.
-  if (run.state.done.length > 200) run.state.done.splice(0, run.state.done.length - 200);
+  if (run.state.done.length > 50) run.state.done.splice(0, run.state.done.length - 50);
 }
 
 function cancelTask(run: Run, task: TaskState, outcome: string): void {
@@ -146,6 +152,8 @@ export function permittedActions(node: NodeDef, task: TaskState, ticket: TicketV
       // Already done at this step.
     } else if (owner) out.add(a);
   }
+  // An admin can always hand a step to someone, even one whose assignee rule found nobody.
+  if (actor.admin) out.add('assign');
   return [...out];
 }
 

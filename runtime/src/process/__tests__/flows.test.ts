@@ -260,3 +260,29 @@ describe('timers on a step', () => {
     expect(e.state?.status).toBe('completed');
   });
 });
+
+describe('pausing and deadlines', () => {
+  it('a reminder already sent before a pause is not sent again after the resume', async () => {
+    const e = await workOrder();
+    e.act('assign', 'assign', dispatcher, { to: 'tech' });
+    e.act('accept', 'accept', tech);
+    e.act('start', 'start', tech);
+    // 完成 is due Tuesday 09:30; its reminder comes an hour before, at 08:30 (wall clock).
+    e.advance(24 * HOUR);
+    expect(e.outbox.filter((o) => o.payload.event === 'reminder' && o.payload.task === e.task('complete')?.id)).toHaveLength(1);
+    e.act('complete', 'pause', tech, { reason: '等客户' });
+    e.advance(HOUR);
+    e.act('complete', 'resume', tech);
+    e.advance(48 * HOUR);
+    expect(e.outbox.filter((o) => o.payload.event === 'reminder' && o.payload.task === e.task('complete')?.id)).toHaveLength(1);
+    expect(e.task('complete')?.escalations).toHaveLength(1);
+  });
+
+  it('an admin can hand a step whose rule found nobody to a technician', async () => {
+    const e = await workOrder();
+    const admin = { id: 'root', admin: true };
+    expect(e.steps(admin)[0]?.actions).toContain('assign');
+    e.act('assign', 'assign', admin, { to: 'tech' });
+    expect(e.task('accept')?.assignee).toBe('tech');
+  });
+});

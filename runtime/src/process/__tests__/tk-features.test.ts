@@ -84,12 +84,13 @@ describe('assignee rules', () => {
     expect(e.finished[0]?.task.assignee).toBe('disp');
   });
 
-  it('field data.handler gives the step to the user named in the ticket, or leaves it in the pool', async () => {
+  it('field data.handler gives the step to the user named in the ticket; with nobody named only an admin may act', async () => {
     const named = await chain([step('work', '', assignee('field', 'data.handler'))], { ticket: { data: { handler: 'tech2' } } });
     expect(named.task('work')?.assignee).toBe('tech2');
     const empty = await chain([step('work', '', assignee('field', 'data.handler'))]);
     expect(empty.task('work')?.assignee).toBeUndefined();
-    expect(actionsOf(empty, agent)).toEqual(['claim', 'complete']);
+    expect(actionsOf(empty, agent)).toEqual([]);
+    expect(actionsOf(empty, { id: 'root', admin: true })).toContain('complete');
   });
 
   it('field ticket.assignee keeps the step with whoever holds the ticket', async () => {
@@ -141,7 +142,7 @@ describe('assignee rules', () => {
     expect(actionsOf(e, dispatcher)).toEqual(['claim', 'complete']);
   });
 
-  it('dispatchRule asks the directory to pick the assignee, and falls back to the pool', async () => {
+  it('dispatchRule asks the directory to pick the assignee; when it picks nobody the step waits for an admin', async () => {
     const seen: unknown[] = [];
     const dispatching: Directory = {
       managerOf: () => undefined,
@@ -155,7 +156,7 @@ describe('assignee rules', () => {
     expect(seen).toEqual([['nearest', 'north']]);
     const pool = await chain([step('work', '', assignee('dispatchRule', 'nearest'))], { directory: dispatching, ticket: { data: { region: 'south' } } });
     expect(pool.task('work')?.assignee).toBeUndefined();
-    expect(actionsOf(pool, agent)).toEqual(['claim', 'complete']);
+    expect(actionsOf(pool, agent)).toEqual([]);
   });
 });
 
@@ -661,7 +662,7 @@ describe('current steps', () => {
     expect(actionsOf(e, tech)).toEqual(['addCollaborator', 'cancel', 'complete', 'escalate', 'pause', 'return', 'transfer']);
     expect(actionsOf(e, creator)).toEqual(['withdraw']);
     expect(actionsOf(e, tech2)).toEqual([]);
-    expect(actionsOf(e, admin)).toEqual(['addCollaborator', 'cancel', 'complete', 'escalate', 'pause', 'return', 'transfer', 'withdraw']);
+    expect(actionsOf(e, admin)).toEqual(['addCollaborator', 'assign', 'cancel', 'complete', 'escalate', 'pause', 'return', 'transfer', 'withdraw']);
     e.act('work', 'pause', tech, { reason: 'x' });
     expect(e.steps(tech)[0]?.paused).toBe(true);
     expect(actionsOf(e, tech)).toEqual(['resume']);
