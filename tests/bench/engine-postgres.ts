@@ -72,7 +72,7 @@ export async function openDocketDatabase(adminUrl: string): Promise<DocketDataba
   const tenant = (await new TenantRepository().create(db.orm.em.fork(), 'bench', 'Bench tenant')).id;
   await installFlows({ db, dataDir, store } as TestDatabase, tenant);
   // As on a server: every timer a step schedules also writes its pg-boss wake-up job in the step's transaction.
-  const queue = await JobQueue.start(db);
+  const queue = await JobQueue.start(db, { log: () => {} });
   await createProcessQueues(queue);
   const ctx: DocketDatabase = {
     db,

@@ -1,9 +1,10 @@
 import { StateError } from '../errors.ts';
+import { runTaskCommand } from './actions.ts';
 import type { EngineContext } from './context.ts';
 import type { ProcessModel, TaskAction } from './model.ts';
 import { Run } from './run.ts';
-import { type Actor, type Command, type Effects, type InstanceState, newState, type TaskState, type TimerRow, type Token } from './state.ts';
-import { permittedActions, runTaskCommand, TASK_HOOKS } from './tasks.ts';
+import { type Actor, type Command, cloneState, type Effects, type InstanceState, newState, type TaskState, type TimerRow, type Token } from './state.ts';
+import { permittedActions, TASK_HOOKS } from './tasks.ts';
 
 export interface Outcome {
   state: InstanceState;
@@ -17,7 +18,7 @@ export interface Outcome {
  * state and the effects are returned, and any error leaves nothing half-done.
  */
 export function execute(model: ProcessModel, state: InstanceState | undefined, command: Command, ctx: EngineContext): Outcome {
-  const next: InstanceState = state ? structuredClone(state) : newState();
+  const next: InstanceState = state ? cloneState(state) : newState();
   const t = ctx.ticket;
   // Rules write into a copy of the ticket, so a failed command leaves the caller's view untouched.
   const ticket = { ...t, data: { ...t.data }, receipt: { ...t.receipt }, components: { ...t.components } };

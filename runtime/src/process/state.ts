@@ -188,3 +188,38 @@ export const actorTokens = (a: Actor): string[] => [
   ...(a.posts ?? []).map((p) => `post:${p}`),
   ...(a.orgUnits ?? []).map((o) => `orgUnit:${o}`),
 ];
+
+const copyValues = <T>(record: Record<string, T>, copy: (v: T) => T): Record<string, T> => {
+  const out: Record<string, T> = {};
+  for (const key in record) out[key] = copy(record[key] as T);
+  return out;
+};
+
+/**
+ * A copy of an instance state deep enough that running a command on it never changes the
+ * original: every object and array the interpreter mutates is copied; values it only
+ * replaces (loop items, variables) are shared. Several times faster than structuredClone,
+ * which dominated the in-memory engine's profile.
+ */
+export function cloneState(s: InstanceState): InstanceState {
+  return {
+    ...s,
+    tokens: copyValues(s.tokens, (t) => ({
+      ...t,
+      ...(t.wait ? { wait: t.wait.kind === 'eventGateway' ? { ...t.wait, targets: [...t.wait.targets] } : { ...t.wait } } : {}),
+      ...(t.item ? { item: { ...t.item } } : {}),
+    })),
+    scopes: copyValues(s.scopes, (sc) => ({ ...sc, ...(sc.multi ? { multi: { ...sc.multi, active: [...sc.multi.active] } } : {}) })),
+    tasks: copyValues(s.tasks, (t) => ({
+      ...t,
+      candidates: [...t.candidates],
+      collaborators: [...t.collaborators],
+      escalations: [...t.escalations],
+      ...(t.approvals ? { approvals: t.approvals.map((a) => ({ ...a })) } : {}),
+      ...(t.sent ? { sent: [...t.sent] } : {}),
+    })),
+    joins: copyValues(s.joins, (arrived) => [...arrived]),
+    done: s.done.map((d) => ({ ...d })),
+    ...(s.error ? { error: { ...s.error } } : {}),
+  };
+}

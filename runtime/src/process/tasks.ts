@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, InputError, NotFoundError, StateError } from '../errors.ts';
+import { InputError, StateError } from '../errors.ts';
 import { approvalOutcome, approvalSlots, openSlots, previousAssignee, resolveAssignee } from './assignment.ts';
 import { parseIsoDuration } from './calendar.ts';
 import { matchesField, readPath, type TicketView } from './context.ts';
@@ -6,7 +6,7 @@ import type { NodeDef, TaskAction, UserTaskConfig } from './model.ts';
 import type { Run, RunHooks } from './run.ts';
 import { type Actor, actorTokens, type InstanceState, type TaskInput, type TaskState, type Token } from './state.ts';
 
-const cfgOf = (node: NodeDef): UserTaskConfig => node.task as UserTaskConfig;
+export const cfgOf = (node: NodeDef): UserTaskConfig => node.task as UserTaskConfig;
 
 /** Tokens sent back to an earlier step in this run (token → step): that step goes back to whoever did it last time (退回). */
 const sentBack = new WeakMap<Run, Map<string, string>>();
@@ -76,7 +76,7 @@ function scheduleDeadlineTimers(run: Run, task: TaskState, cfg: UserTaskConfig):
  * assign), or when the ticket has none yet: a 回访 agent or a closing dispatcher does not
  * take the ticket over.
  */
-function setAssignee(run: Run, task: TaskState, user: string, owner = false): void {
+export function setAssignee(run: Run, task: TaskState, user: string, owner = false): void {
   task.assignee = user;
   run.fx.tasksTouched.add(task.id);
   if (task.approvals) return;
@@ -106,7 +106,7 @@ function cancelTask(run: Run, task: TaskState, outcome: string): void {
 
 export const TASK_HOOKS: RunHooks = { createTask, cancelTask };
 
-function completeTask(run: Run, task: TaskState, outcome: string, actor: Actor): void {
+export function completeTask(run: Run, task: TaskState, outcome: string, actor: Actor): void {
   endTask(run, task, outcome);
   run.event({ type: 'task.completed', node: task.node, task: task.id, actor: actor.id, detail: { outcome } });
   const token = run.state.tokens[task.token];
@@ -157,111 +157,13 @@ export function permittedActions(node: NodeDef, task: TaskState, ticket: TicketV
   return [...out];
 }
 
-const need = (value: string | undefined, field: string): string => {
-  if (!value) throw new InputError('INPUT_REQUIRED', `${field} is required for this action`, { field });
-  return value;
-};
-
-/** Runs one user action on one task: validate, apply, and let the token move on. */
-export function runTaskCommand(run: Run, taskId: string, action: TaskAction, actor: Actor, input: TaskInput = {}): void {
-  const task = run.state.tasks[taskId];
-  if (!task) {
-    if (run.state.done.some((d) => d.task === taskId) || run.state.status !== 'running') {
-      throw new ConflictError(`task ${taskId} is already finished`, { task: taskId }, 'TASK_ALREADY_COMPLETED');
-    }
-    throw new NotFoundError(`no task ${taskId} on this ticket`, { task: taskId });
-  }
-  const node = run.node(task.node);
-  const cfg = cfgOf(node);
-  const allowed = permittedActions(node, task, run.ctx.ticket, actor);
-  if (!allowed.includes(action)) {
-    const code = task.pausedAt ? 'TASK_PAUSED' : 'ACTION_NOT_ALLOWED';
-    throw new ForbiddenError(`${action} is not available to you at step ${task.name}`, { task: taskId, action, allowed }, code);
-  }
-  const detail: Record<string, unknown> = {};
-  if (input.reason) detail.reason = input.reason;
-  if (input.comment) detail.comment = input.comment;
-  if (input.values) applyValues(run, cfg, input.values);
-  const completing = cfg.completeOn.has(action);
-  // A candidate who does the step's work without claiming it first takes it (抢单 in one click).
-  if (!task.assignee && !task.approvals && (completing || action === 'accept' || action === 'start') && action !== 'assign') setAssignee(run, task, actor.id);
-  switch (action) {
-    case 'claim':
-      setAssignee(run, task, actor.id);
-      break;
-    case 'assign':
-    case 'transfer': {
-      const to = need(input.to, 'to');
-      detail.from = task.assignee;
-      detail.to = to;
-      setAssignee(run, task, to, action === 'assign' && completing);
-      break;
-    }
-    case 'accept':
-      task.accepted = true;
-      break;
-    case 'start':
-      task.started = true;
-      break;
-    case 'pause':
-      task.pausedAt = run.now;
-      task.pauseReason = need(input.reason, 'reason');
-      run.cancelTimersOf(task.id);
-      break;
-    case 'resume':
-      resume(run, task, cfg);
-      break;
-    case 'addCollaborator':
-      for (const u of input.users ?? [need(input.to, 'users')]) {
-        if (!task.collaborators.includes(u)) task.collaborators.push(u);
-        run.fx.participants.push({ user: u, role: 'collaborator' });
-      }
-      detail.users = input.users ?? [input.to];
-      break;
-    case 'escalate':
-      task.escalations.push({
-        ...(input.severity ? { severity: input.severity } : {}),
-        at: run.now,
-        by: actor.id,
-        ...(input.reason ? { reason: input.reason } : {}),
-      });
-      for (const u of input.cc ?? []) run.fx.participants.push({ user: u, role: 'cc' });
-      run.fx.outbox.push({
-        kind: 'notify',
-        payload: { event: 'escalated', ticket: run.ctx.ticket.id, task: task.id, severity: input.severity, cc: input.cc ?? [] },
-      });
-      detail.severity = input.severity;
-      detail.cc = input.cc;
-      break;
-    case 'approve':
-    case 'reject':
-      if (task.approvals) return decide(run, task, cfg, actor, action, input, detail);
-      if (action === 'reject') return returnTo(run, task, input.step ?? cfg.approval?.onReject, actor, 'rejected', detail);
-      break;
-    case 'return':
-      return returnTo(run, task, need(input.step, 'step'), actor, 'returned', detail);
-    case 'withdraw':
-    case 'cancel':
-      run.event({ type: `task.${action}`, node: task.node, task: task.id, actor: actor.id, detail });
-      return cancelInstance(run, action === 'withdraw' ? 'withdrawn' : 'cancelled');
-    case 'complete':
-      break;
-  }
-  run.fx.tasksTouched.add(task.id);
-  run.event({ type: `task.${action}`, node: task.node, task: task.id, actor: actor.id, detail });
-  if (completing) {
-    checkRequired(run, cfg);
-    completeTask(run, task, action === 'complete' ? 'completed' : action, actor);
-  }
-}
-
-function applyValues(run: Run, cfg: UserTaskConfig, values: Record<string, unknown>): void {
+export function applyValues(run: Run, cfg: UserTaskConfig, values: Record<string, unknown>): void {
   const refused = Object.keys(values).filter((p) => !matchesField(cfg.fields.editable, p) || matchesField(cfg.fields.hidden, p));
   if (refused.length) throw new InputError('FIELD_NOT_EDITABLE', `not editable at this step: ${refused.join(', ')}`, { fields: refused });
   for (const [path, value] of Object.entries(values)) run.setValue(path, value);
 }
 
-function checkRequired(run: Run, cfg: UserTaskConfig): void {
+export function checkRequired(run: Run, cfg: UserTaskConfig): void {
   const t = run.ctx.ticket;
   const root = { data: t.data, receipt: t.receipt, components: t.components };
   const missing = cfg.fields.required.filter((p) => {
@@ -272,7 +174,7 @@ function checkRequired(run: Run, cfg: UserTaskConfig): void {
   if (missing.length) throw new InputError('REQUIRED_FIELDS_MISSING', `required at this step: ${missing.join(', ')}`, { fields: missing });
 }
 
-function resume(run: Run, task: TaskState, cfg: UserTaskConfig): void {
+export function resume(run: Run, task: TaskState, cfg: UserTaskConfig): void {
   const pausedAt = new Date(task.pausedAt as string);
   if (task.dueAt) {
     const clock = run.clock(task.calendar);
@@ -284,7 +186,7 @@ function resume(run: Run, task: TaskState, cfg: UserTaskConfig): void {
   scheduleDeadlineTimers(run, task, cfg);
 }
 
-function decide(
+export function decide(
   run: Run,
   task: TaskState,
   cfg: UserTaskConfig,
@@ -311,7 +213,7 @@ function decide(
 }
 
 /** Sends the ticket back to an earlier step (rejection target or "return to step"). */
-function returnTo(run: Run, task: TaskState, step: string | undefined, actor: Actor, outcome: string, detail: Record<string, unknown>): void {
+export function returnTo(run: Run, task: TaskState, step: string | undefined, actor: Actor, outcome: string, detail: Record<string, unknown>): void {
   const target = step ?? [...run.state.done].reverse().find((d) => d.node !== task.node)?.node;
   if (!target) throw new StateError('NO_EARLIER_STEP', 'there is no earlier step to go back to', { task: task.id });
   const node = run.model.nodes.get(target);

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Calendar } from '../../definitions/kinds/calendar.ts';
 import { compileCalendar } from '../calendar.ts';
+import type { EngineContext } from '../context.ts';
+import { execute } from '../engine.ts';
 import { MemoryEngine } from '../memory.ts';
+import type { TaskAction } from '../model.ts';
+import type { Actor, TaskInput } from '../state.ts';
 import { agent, creator, dispatcher, finance, fixtureModel, HOUR, MINUTE, manager, tech, tech2 } from './fixtures.ts';
 
 // Monday 2026-03-02 09:00 in Shanghai.
@@ -284,5 +288,46 @@ describe('pausing and deadlines', () => {
     expect(e.steps(admin)[0]?.actions).toContain('assign');
     e.act('assign', 'assign', admin, { to: 'tech' });
     expect(e.task('accept')?.assignee).toBe('tech');
+  });
+});
+
+describe('commands are pure', () => {
+  it('running the whole 售后宝 flow, loops and failures included, never changes a state it was given', async () => {
+    const model = await fixtureModel('work-order');
+    const ticket: EngineContext['ticket'] = { id: 't', creator: 'creator', data: {}, receipt: {}, components: {} };
+    const ctx: EngineContext = { now: MONDAY_9, ticket, calendar: (key: string) => (key === 'default' ? DEFAULT_CALENDAR : undefined), directory };
+    let state = execute(model, undefined, { type: 'start' }, ctx).state;
+    const taskAt = (node: string) => Object.values(state.tasks).find((t) => t.node === node)?.id as string;
+    const steps: [string, TaskAction, Actor, TaskInput?][] = [
+      ['assign', 'assign', dispatcher, { to: 'tech' }],
+      ['accept', 'accept', tech],
+      ['start', 'start', tech],
+      ['complete', 'complete', tech, { values: { 'data.customer': 'not editable' } }],
+      ['complete', 'pause', tech, { reason: '等备件' }],
+      ['complete', 'resume', tech],
+      ['complete', 'addCollaborator', tech, { users: ['helper'] }],
+      ['complete', 'complete', tech, { values: { 'receipt.resolution': 'ok' } }],
+      ['settle', 'approve', manager],
+      ['settle', 'reject', finance],
+      ['complete', 'complete', tech, { values: { 'receipt.resolution': 'ok' } }],
+      ['settle', 'approve', manager],
+      ['settle', 'approve', finance],
+      ['revisit', 'complete', agent, { values: { 'receipt.satisfaction': 5 } }],
+      ['close', 'complete', dispatcher],
+    ];
+    for (const [node, action, actor, input] of steps) {
+      const given = state;
+      const before = JSON.stringify(given);
+      const command = { type: 'task' as const, task: taskAt(node), action, actor, ...(input ? { input } : {}) };
+      try {
+        const out = execute(model, given, command, ctx);
+        state = out.state;
+        if (out.effects.assignee !== undefined) ctx.ticket = { ...ctx.ticket, assignee: out.effects.assignee as string };
+      } catch (e) {
+        expect((e as { code: string }).code).toBe('FIELD_NOT_EDITABLE');
+      }
+      expect(JSON.stringify(given)).toBe(before);
+    }
+    expect(state.status).toBe('completed');
   });
 });
