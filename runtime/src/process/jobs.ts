@@ -1,6 +1,7 @@
 import { executorFor } from '../jobs/executor.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { OutboxDispatcher } from './outbox.ts';
+import { WAKE_AHEAD_MS } from './persist.ts';
 import { CHILD_DONE, type ProcessRuntime, type Wakeups } from './runtime.ts';
 import { webhookDelivery } from './webhook.ts';
 
@@ -42,7 +43,7 @@ export function processWakeups(queue: JobQueue): Wakeups {
 
 export interface ProcessWorkers {
   outbox: OutboxDispatcher;
-  /** Fires timers already due whose wake-up never came (a lost job, a clock jump); returns how many fired. */
+  /** Wakes timers coming due, and fires timers already due whose wake-up never came (a lost job, a clock jump); returns how many fired. */
   sweep(): Promise<number>;
   stop(): void;
 }
@@ -77,6 +78,7 @@ export async function startProcessWorkers(
   });
   const now = options.now ?? (() => new Date());
   const sweep = async () => {
+    await runtime.wakeUpcoming(new Date(now().getTime() + WAKE_AHEAD_MS));
     let fired = 0;
     // A few seconds of grace: the timer's own job normally fires it.
     for (const t of await runtime.dueTimers(new Date(now().getTime() - 5000))) {
@@ -89,7 +91,7 @@ export async function startProcessWorkers(
     await outbox.drain();
     return fired;
   };
-  const every = (options.sweepSeconds ?? 30) * 1000;
+  const every = Math.min((options.sweepSeconds ?? 30) * 1000, WAKE_AHEAD_MS / 2);
   const handle = setInterval(() => {
     sweep().catch((e) => options.log?.('timer sweep failed', e));
   }, every);

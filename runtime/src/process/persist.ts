@@ -123,7 +123,7 @@ export async function persistOutcome(
     row.id,
   ]);
   writeTasks(batch, tenantId, row.id, outcome, audit.now);
-  const timers = writeTimers(batch, tenantId, row.id, outcome);
+  const timers = writeTimers(batch, tenantId, row.id, outcome, audit.now);
   writeParticipants(batch, tenantId, row.id, fx, row.assignee);
   const outbox = writeOutbox(batch, tenantId, row.id, fx.outbox);
   batch.add(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)`, [
@@ -208,7 +208,7 @@ function writeTasks(batch: Batch, tenantId: string, ticketId: string, outcome: O
   );
 }
 
-function writeTimers(batch: Batch, tenantId: string, ticketId: string, outcome: Outcome): { id: string; dueAt: string }[] {
+function writeTimers(batch: Batch, tenantId: string, ticketId: string, outcome: Outcome, now: Date): { id: string; dueAt: string }[] {
   const fx = outcome.effects;
   if (fx.cancelTimers.length) {
     batch.add(`delete from process_timer where tenant_id = ? and ticket_id = ? and owner in (select jsonb_array_elements_text(?::jsonb))`, [
@@ -218,15 +218,33 @@ function writeTimers(batch: Batch, tenantId: string, ticketId: string, outcome: 
     ]);
   }
   if (fx.timers.length === 0) return [];
-  const rows = fx.timers.map((t) => ({ id: uuidv7(), timer_key: t.id, owner: t.owner, kind: t.kind, node: t.node, due_at: t.dueAt, data: t.data }));
+  // Timers due soon get their wake-up job now (woken_at set); the rest are woken by the sweep when they come near.
+  const soon = now.getTime() + WAKE_AHEAD_MS;
+  const rows = fx.timers.map((t) => ({
+    id: uuidv7(),
+    timer_key: t.id,
+    owner: t.owner,
+    kind: t.kind,
+    node: t.node,
+    due_at: t.dueAt,
+    data: t.data,
+    woken_at: Date.parse(t.dueAt) <= soon ? now.toISOString() : null,
+  }));
   batch.add(
-    `insert into process_timer (tenant_id, id, ticket_id, timer_key, owner, kind, node, due_at, data)
-     select ?, x.id, ?, x.timer_key, x.owner, x.kind, x.node, x.due_at, x.data
-       from jsonb_to_recordset(?::jsonb) as x(id uuid, timer_key text, owner text, kind text, node text, due_at timestamptz, data jsonb)`,
+    `insert into process_timer (tenant_id, id, ticket_id, timer_key, owner, kind, node, due_at, data, woken_at)
+     select ?, x.id, ?, x.timer_key, x.owner, x.kind, x.node, x.due_at, x.data, x.woken_at
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, timer_key text, owner text, kind text, node text, due_at timestamptz, data jsonb, woken_at timestamptz)`,
     [tenantId, ticketId, JSON.stringify(rows)],
   );
-  return rows.map((r) => ({ id: r.id, dueAt: r.due_at }));
+  return rows.filter((r) => r.woken_at !== null).map((r) => ({ id: r.id, dueAt: r.due_at }));
 }
+
+/**
+ * How far ahead a timer gets its pg-boss wake-up job. Nearer timers are woken by the step
+ * that schedules them; later ones by the periodic sweep (`ProcessRuntime.wakeUpcoming`), so
+ * the many reminders whose step ends first never cost a job.
+ */
+export const WAKE_AHEAD_MS = 120_000;
 
 function writeParticipants(batch: Batch, tenantId: string, ticketId: string, fx: Outcome['effects'], before: string | null): void {
   if (fx.assignee !== undefined && fx.assignee !== before) {

@@ -283,6 +283,31 @@ export class ProcessRuntime {
     return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
   }
 
+  /**
+   * Writes the wake-up jobs of timers due before `horizon` that have none yet, marking them
+   * woken in the same transaction (so two servers sweeping at once wake each timer once).
+   */
+  async wakeUpcoming(horizon: Date, limit = 500): Promise<number> {
+    const wakeups = this.options.wakeups;
+    if (!wakeups) return 0;
+    return this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<{ tenant_id: string; id: string; due_at: string | Date }[]>(
+        `update process_timer set woken_at = ? where (tenant_id, id) in (
+           select tenant_id, id from process_timer where woken_at is null and due_at <= ? order by due_at limit ? for update skip locked)
+         returning tenant_id, id, due_at`,
+        [this.now(), horizon, limit],
+      );
+      const byTenant = new Map<string, { id: string; dueAt: string }[]>();
+      for (const r of rows) {
+        const list = byTenant.get(r.tenant_id) ?? [];
+        list.push({ id: r.id, dueAt: new Date(r.due_at).toISOString() });
+        byTenant.set(r.tenant_id, list);
+      }
+      for (const [tenantId, timers] of byTenant) await wakeups.timers(em, tenantId, timers);
+      return rows.length;
+    });
+  }
+
   /** A child ticket's process ended: its parent's call activity counts it. */
   async childDone(tenantId: string, payload: { parent: string; token: string; child: string }): Promise<void> {
     await this.withTicket(tenantId, payload.parent, (em, row, rt) =>

@@ -68,6 +68,8 @@ describe.each(BACKENDS)('timers woken by pg-boss on %s', (name, open) => {
     async () => {
       const ticket = await runtime.createTicket(tenant, { type: 'quick-timers', creator: 'creator' });
       const task = await stepTask(ticket.id, 'confirm');
+      // Let the confirm step's own reminder fire first, so the counts below do not depend on timing.
+      await until('the confirm reminder', async () => ((await audit(ticket.id, 'timer.remind')).length === 1 ? true : undefined));
       const child = spawn(
         process.execPath,
         [join(import.meta.dirname, '../../../../tests/support/crash-child.ts'), t.db.url, t.dataDir, tenant, ticket.id, task],

@@ -346,4 +346,31 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
       server.close();
     }
   });
+
+  it('wakes a far timer once, when the sweep finds it coming due, and a near one at once', async () => {
+    const tn = await t.newTenant();
+    await installFlows(t, tn);
+    const woken: string[] = [];
+    const e = new ProcessRuntime(t.db.orm, {
+      now: () => now,
+      wakeups: {
+        timers: async (_em, _tenant, timers) => {
+          woken.push(...timers.map((x) => x.id));
+        },
+        outbox: async () => {},
+      },
+    });
+    // Hourly reminders and a 4-hour escalation: all beyond the wake-up horizon.
+    await e.createTicket(tn, { type: 'reminder-escalation', creator: 'c' });
+    expect(woken).toEqual([]);
+    expect(await e.wakeUpcoming(new Date(now.getTime() + 30 * 60_000))).toBe(0);
+    expect(await e.wakeUpcoming(new Date(now.getTime() + 5 * HOUR))).toBe(2);
+    expect(woken).toHaveLength(2);
+    expect(await e.wakeUpcoming(new Date(now.getTime() + 5 * HOUR))).toBe(0);
+    // 秒级 timers are woken by the step that schedules them.
+    const quick = await e.createTicket(tn, { type: 'quick-timers', creator: 'c' });
+    expect(woken).toHaveLength(3);
+    const rows = await t.db.orm.em.fork().execute('select woken_at from process_timer where tenant_id = ? and ticket_id = ?', [tn, quick.id]);
+    expect(rows.every((r) => r.woken_at !== null)).toBe(true);
+  });
 });

@@ -87,11 +87,13 @@ create table process_timer (
   node text not null,
   due_at timestamptz not null,
   data jsonb not null default '{}',
+  woken_at timestamptz,
   primary key (tenant_id, id),
   constraint process_timer_key_unique unique (tenant_id, ticket_id, timer_key),
   foreign key (tenant_id, ticket_id) references ticket (tenant_id, id)
 );
 create index process_timer_due on process_timer (due_at);
+create index process_timer_unwoken on process_timer (due_at) where woken_at is null;
 create index process_timer_owner on process_timer (tenant_id, ticket_id, owner);
 
 create table outbox (
