@@ -86,13 +86,14 @@ export async function persistOutcome(
   // Only the JSON columns a command changed are rewritten: most actions change none.
   const roots = new Set(Object.keys(fx.values).map((p) => p.split('.')[0]));
   const json = (root: 'data' | 'receipt' | 'components') => (roots.has(root) ? JSON.stringify(next[root]) : null);
-  const updated = await em.execute(
-    `update ticket set data = coalesce(?::jsonb, data), receipt = coalesce(?::jsonb, receipt), components = coalesce(?::jsonb, components),
-            status = coalesce(?, status), status_category = coalesce(?, status_category),
-            assignee = case when ? then ? else assignee end, version = version + 1, updated_at = ?,
-            closed_at = case when ? then ? else closed_at end
-      where tenant_id = ? and id = ? and version = ?`,
+  // The ticket update leads the batch; it raises DKCON when the version moved, which aborts the rest.
+  const batch = new Batch();
+  batch.add(
+    'select docket_ticket_step(?::uuid, ?::uuid, ?::int, ?::jsonb, ?::jsonb, ?::jsonb, ?::text, ?::text, ?::boolean, ?::text, ?::timestamptz, ?::boolean)',
     [
+      tenantId,
+      row.id,
+      row.version,
       json('data'),
       json('receipt'),
       json('components'),
@@ -102,18 +103,9 @@ export async function persistOutcome(
       fx.assignee ?? null,
       audit.now,
       closing,
-      audit.now,
-      tenantId,
-      row.id,
-      row.version,
     ],
-    'run',
   );
-  if ((updated as unknown as { affectedRows: number }).affectedRows !== 1) {
-    throw new ConflictError('the ticket was changed by someone else; reload it and try again', { ticket: row.id, version: row.version });
-  }
-  // Everything else goes to the server as one batch: one round trip instead of eight.
-  const batch = new Batch();
+  // Everything else a step writes follows in the same round trip.
   batch.add(`update process_instance set state = ?::jsonb, status = ?, ended_at = case when ? then ? else ended_at end where tenant_id = ? and ticket_id = ?`, [
     JSON.stringify(outcome.state),
     outcome.state.status,
@@ -163,7 +155,15 @@ export class Batch {
   }
 
   async run(em: EntityManager): Promise<void> {
-    if (this.sql.length > 0) await em.execute(this.sql.join(';\n'), this.params, 'run');
+    if (this.sql.length === 0) return;
+    try {
+      await em.execute(this.sql.join(';\n'), this.params, 'run');
+    } catch (e) {
+      if ((e as { code?: string }).code === 'DKCON') {
+        throw new ConflictError('the ticket was changed by someone else; reload it and try again', { detail: (e as Error).message });
+      }
+      throw e;
+    }
   }
 }
 

@@ -36,6 +36,22 @@ create index ticket_parent on ticket (tenant_id, parent_id) where parent_id is n
 create index ticket_assignee on ticket (tenant_id, assignee, status_category);
 create index ticket_type_status on ticket (tenant_id, type_key, status_category);
 
+-- One engine step's ticket update, version-checked: raising instead of updating nothing lets
+-- the engine send the update and everything else a step writes as one batch.
+create function docket_ticket_step(p_tenant uuid, p_id uuid, p_version integer, p_data jsonb, p_receipt jsonb, p_components jsonb,
+    p_status text, p_category text, p_set_assignee boolean, p_assignee text, p_now timestamptz, p_closing boolean)
+  returns void language plpgsql as $$
+begin
+  update ticket set data = coalesce(p_data, data), receipt = coalesce(p_receipt, receipt), components = coalesce(p_components, components),
+         status = coalesce(p_status, status), status_category = coalesce(p_category, status_category),
+         assignee = case when p_set_assignee then p_assignee else assignee end, version = version + 1, updated_at = p_now,
+         closed_at = case when p_closing then p_now else closed_at end
+   where tenant_id = p_tenant and id = p_id and version = p_version;
+  if not found then
+    raise exception 'ticket % changed since version %', p_id, p_version using errcode = 'DKCON';
+  end if;
+end $$;
+
 create table process_instance (
   tenant_id uuid not null,
   ticket_id uuid not null,
