@@ -7,6 +7,9 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind; 127.0.0.1 until authentication lands' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'External PostgreSQL ≥ 15; unset = embedded database' })),
   DOCKET_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded database and files; relative to the working directory' }),
+  DOCKET_WEBHOOK_SECRET: Type.Optional(
+    Type.String({ minLength: 16, description: 'Signs the webhooks of process service tasks (X-Docket-Signature: sha256=HMAC of the body)' }),
+  ),
   LOG_LEVEL: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>({
     type: 'string',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

@@ -87,7 +87,9 @@ export const COMMANDS: Record<string, Command> = {
           throw Object.assign(new Error(`port ${cfg.PORT} on ${cfg.HOST} is already in use; set PORT to another port`), { code: 'PORT_IN_USE' });
         throw e;
       }
-      engine = import('../engine.ts').then(({ startEngine }) => startEngine(ctx, logger));
+      engine = import('../engine.ts').then(({ startEngine }) =>
+        startEngine(ctx, logger, cfg.DOCKET_WEBHOOK_SECRET ? { webhookSecret: cfg.DOCKET_WEBHOOK_SECRET } : {}),
+      );
       engine.catch((err) => logger.error({ err }, 'the process engine failed to start; timers and notifications are not running'));
       if (['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST))
         logger.info('Listening on the loopback interface only: authentication arrives with the tickets/API issue');

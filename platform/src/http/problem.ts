@@ -56,6 +56,9 @@ export const localeOf = (req: FastifyRequest): Locale => (/^\s*zh/i.test(String(
 
 const issueForClient = (i: DefinitionIssue, locale: Locale) => ({ ...i, message: i.message[locale], messages: i.message });
 
+/** Value errors the runtime raises as plain DocketErrors (durations, instants, time zones). */
+const BAD_VALUE_CODES = new Set(['BAD_DURATION', 'BAD_INSTANT', 'BAD_TIME_ZONE']);
+
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
@@ -88,6 +91,8 @@ export function toProblem(error: unknown, req: FastifyRequest): Problem {
   if (error instanceof ForbiddenError) return make(403, error.code, error.message, error.details ?? {});
   if (error instanceof InputError) return make(400, error.code, error.message, error.details ?? {});
   if (error instanceof DocketError && error.code === 'DATA_DIR_LOCKED') return make(503, error.code, error.message);
+  if (error instanceof DocketError && BAD_VALUE_CODES.has(error.code)) return make(400, error.code, error.message, error.details ?? {});
+  if (error instanceof DocketError && error.code === 'CALENDAR_NEVER_OPEN') return make(409, error.code, error.message);
   const fe = error as FastifyError;
   if (fe?.validation) {
     const where = fe.validationContext ?? 'body';

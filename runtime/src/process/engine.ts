@@ -68,7 +68,8 @@ function recipients(run: Run, task: TaskState, to: string[]): string[] {
   const out = new Set<string>();
   const t = run.ctx.ticket;
   for (const who of to) {
-    if (who === 'assignee' && task.assignee) out.add(`user:${task.assignee}`);
+    // An unclaimed step's "assignee" is whoever may claim it: its candidate groups.
+    if (who === 'assignee') for (const c of task.assignee ? [`user:${task.assignee}`] : task.candidates) out.add(c);
     else if (who === 'collaborators') for (const c of task.collaborators) out.add(`user:${c}`);
     else if (who === 'creator' && t.creator) out.add(`user:${t.creator}`);
     else if (who === 'manager' || who === 'managers') {

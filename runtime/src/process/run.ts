@@ -437,7 +437,8 @@ export class Run {
       case 'callActivity': {
         const call = node.call as NonNullable<NodeDef['call']>;
         const data: Record<string, unknown> = {};
-        for (const [k, logic] of Object.entries(call.data)) data[k] = evaluate(logic, this.ruleData(token));
+        // Keys name the child's form fields, written `room` or `data.room`.
+        for (const [k, logic] of Object.entries(call.data)) data[k.startsWith('data.') ? k.slice(5) : k] = evaluate(logic, this.ruleData(token));
         this.fx.children.push({ token: token.id, ticketType: call.ticketType, data, index: token.item?.index ?? 0 });
         this.event({ type: 'children.requested', node: node.id, detail: { ticketType: call.ticketType } });
         if (call.wait === 'none') return this.activityDone(token);

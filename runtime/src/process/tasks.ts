@@ -209,6 +209,7 @@ export function decide(
   task.candidates = openSlots(task, approval.mode).map((a) => a.slot);
   if (outcome === 'pending') return;
   if (outcome === 'rejected' && approval.onReject) return returnTo(run, task, approval.onReject, actor, 'rejected', detail);
+  if (outcome === 'approved') checkRequired(run, cfg);
   completeTask(run, task, outcome, actor);
 }
 

@@ -331,3 +331,13 @@ describe('commands are pure', () => {
     expect(state.status).toBe('completed');
   });
 });
+
+describe('reminders on unclaimed steps', () => {
+  it('a reminder "to assignee" on a step nobody has claimed goes to its candidate groups', async () => {
+    const e = await workOrder();
+    // 指派 waits for a dispatcher; at its 2-hour deadline the reminder goes "to assignee creator".
+    e.advance(121 * MINUTE);
+    const reminders = e.outbox.filter((o) => o.payload.event === 'reminder');
+    expect(reminders.at(-1)?.payload.to).toEqual(['role:dispatcher', 'user:creator']);
+  });
+});
