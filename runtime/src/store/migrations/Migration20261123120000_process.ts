@@ -68,6 +68,8 @@ create table process_instance (
   foreign key (tenant_id, ticket_id) references ticket (tenant_id, id)
 );
 create index process_instance_release on process_instance (tenant_id, process_key, release_number) where status = 'running';
+-- Rewritten by every step: room on each page lets PostgreSQL update in place (HOT) without touching the indexes.
+alter table process_instance set (fillfactor = 70);
 
 create table task (
   tenant_id uuid not null,
