@@ -30,6 +30,8 @@ export interface NewTicket {
   data?: Record<string, unknown>;
   /** The release to start under; the newest when absent. */
   release?: number;
+  /** Start at the process's message start event for this message instead of its none start event. */
+  message?: string;
   id?: string;
 }
 
@@ -159,7 +161,8 @@ export class ProcessRuntime {
     );
     await em.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'registrant')`, [tenantId, id, input.creator]);
     const row = (await loadTicket(em, tenantId, id)) as TicketRow;
-    await this.apply(em, tenantId, row, rt, { type: 'start' }, { actor: input.creator, action: 'ticket.create' }, depth);
+    const start: Command = input.message ? { type: 'start', message: input.message } : { type: 'start' };
+    await this.apply(em, tenantId, row, rt, start, { actor: input.creator, action: 'ticket.create' }, depth);
     return id;
   }
 

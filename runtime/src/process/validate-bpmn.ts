@@ -236,6 +236,25 @@ function checkNode(node: ModdleElement, container: ModdleElement, ctx: Context, 
     const missing = ctx.unresolved.get(node)?.get('bpmn:attachedToRef');
     if (!target) f.at(node, 'DEF_BPMN_BOUNDARY_UNATTACHED', missing === undefined ? {} : { ref: missing });
     else if (!ACTIVITIES.has(target.$type) || target.$parent !== container) f.at(node, 'DEF_BPMN_BOUNDARY_UNATTACHED', { ref: target.id ?? '?' });
+    else if (target.$type === 'bpmn:CallActivity' && (node.eventDefinitions ?? []).some((d) => d.$type === 'bpmn:ErrorEventDefinition')) {
+      // Child tickets end on their own; their errors do not travel to the parent.
+      f.at(node, 'DEF_BPMN_UNSUPPORTED', {
+        element: 'an error boundary event on a call activity',
+        hint: 'child tickets do not raise errors into their parent; use a timer or message boundary, or a gateway after the call',
+        hintZh: '子工单的错误不会传递给父流程；请改用定时或消息边界事件，或在调用活动之后用网关判断',
+      });
+    }
+  }
+  if (node.$type === 'bpmn:EventBasedGateway') {
+    const flows = (container.flowElements ?? []).filter((e) => e.$type === 'bpmn:SequenceFlow' && e.sourceRef === node);
+    if (flows.some((e) => e.targetRef && e.targetRef.$type !== 'bpmn:IntermediateCatchEvent')) {
+      // Anything else after an event-based gateway would wait forever.
+      f.at(node, 'DEF_BPMN_UNSUPPORTED', {
+        element: 'an event-based gateway leading to something other than a timer or message catch event',
+        hint: 'connect each outgoing flow to an intermediate timer or message catch event',
+        hintZh: '事件网关的每条出线都必须连接中间定时或消息捕获事件',
+      });
+    }
   }
   for (const def of node.eventDefinitions ?? []) if (def.$type === 'bpmn:TimerEventDefinition') checkTimer(node, def, f);
   let inner = locals;

@@ -373,4 +373,26 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
     const rows = await t.db.orm.em.fork().execute('select woken_at from process_timer where tenant_id = ? and ticket_id = ?', [tn, quick.id]);
     expect(rows.every((r) => r.woken_at !== null)).toBe(true);
   });
+
+  it('opens a ticket at a message start event when it is created with that message', async () => {
+    const tn = await t.newTenant();
+    const by = { actor: 'tester', origin: { type: 'admin' as const } };
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:tk="http://docket.dev/schema/tk/1.0" id="d" targetNamespace="http://docket.dev/tests">
+  <bpmn:message id="m" name="email"/>
+  <bpmn:process id="inbox" isExecutable="true">
+    <bpmn:startEvent id="byMail"><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>
+    <bpmn:userTask id="triage" name="分拣"><bpmn:extensionElements><tk:task status="待分拣"><tk:assignee rule="user" ref="agent"/></tk:task></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="a" sourceRef="byMail" targetRef="triage"/><bpmn:sequenceFlow id="b" sourceRef="triage" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+    await t.store.saveDraft(tn, { doc: { kind: 'process', key: 'inbox', bpmn: xml } }, by);
+    await t.store.saveDraft(tn, { doc: { ...ticketTypeDoc('inbox', 'inbox'), calendar: undefined } }, by);
+    await t.store.publish(tn, {}, by);
+    const e = new ProcessRuntime(t.db.orm, { now: () => now });
+    await expect(e.createTicket(tn, { type: 'inbox', creator: 'c' })).rejects.toMatchObject({ code: 'NO_START_EVENT' });
+    const mail = await e.createTicket(tn, { type: 'inbox', creator: 'c', message: 'email' });
+    expect(mail.status).toBe('待分拣');
+  });
 });

@@ -64,7 +64,7 @@ const COMPLETE = doc(
     ext('<tk:call ticketType="repair" wait="all">{"data.room":{"var":"room"},"data.parent":{"var":"ticket.number"}}</tk:call>') +
       '<bpmn:multiInstanceLoopCharacteristics tk:collection="data.rooms" tk:elementVariable="room"/>',
   ),
-  el('boundaryEvent', 'ordersFailed', '<bpmn:errorEventDefinition/>', ' attachedToRef="workOrders"'),
+  el('boundaryEvent', 'ordersFailed', timer('timeDuration', 'P3D'), ' attachedToRef="workOrders"'),
   el(
     'subProcess',
     'visit',
@@ -455,5 +455,38 @@ describe('multi-instance', () => {
     expect(await issuesOf(multi(loop, '>{"data.room":{"var":"room.id"},"data.n":{"var":"loopCounter"}}</tk:call>'))).toEqual([]);
     const e = expectError(await issuesOf(multi(loop, '>{"data.room":{"var":"item.id"}}</tk:call>')), 'DEF_BPMN_BAD_CONDITION', 'orders');
     expect(e.params?.where).toBe('tk:call data.room');
+  });
+});
+
+describe('structures that would never move at run time', () => {
+  it('an event-based gateway leading to a user task is rejected naming the gateway', async () => {
+    const xml = doc(
+      start(),
+      el('eventBasedGateway', 'wait'),
+      el('intermediateCatchEvent', 'later', timer('timeDuration', 'PT1H')),
+      userTask('oops'),
+      end(),
+      flow('a', 'start', 'wait'),
+      flow('b', 'wait', 'later'),
+      flow('c', 'wait', 'oops'),
+      flow('d', 'later', 'end'),
+      flow('e', 'oops', 'end'),
+    );
+    expectError(await issuesOf(xml), 'DEF_BPMN_UNSUPPORTED', 'wait', FIRST + 1);
+  });
+
+  it('an error boundary on a call activity is rejected naming the boundary event', async () => {
+    const call = el('callActivity', 'split', ext('<tk:call ticketType="work-order"/>'));
+    const xml = doc(
+      start(),
+      call,
+      el('boundaryEvent', 'failed', '<bpmn:errorEventDefinition/>', ' attachedToRef="split"'),
+      end(),
+      end('handled'),
+      flow('a', 'start', 'split'),
+      flow('b', 'split', 'end'),
+      flow('c', 'failed', 'handled'),
+    );
+    expectError(await issuesOf(xml), 'DEF_BPMN_UNSUPPORTED', 'failed', FIRST + 2);
   });
 });
