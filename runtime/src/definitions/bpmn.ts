@@ -1,7 +1,6 @@
-import { BpmnModdle } from 'bpmn-moddle';
 import type { ModdleElement, ModdleWarning } from '../process/bpmn-tree.ts';
+import { BPMN_MODDLE } from '../process/moddle.ts';
 import { plainWarning } from '../process/moddle-warnings.ts';
-import tk from '../process/tk-moddle.json' with { type: 'json' };
 import { inspectProcessModel } from '../process/validate-bpmn.ts';
 import { type DefinitionIssue, issue } from './issues.ts';
 import type { Reference } from './references.ts';
@@ -38,9 +37,7 @@ const lineOf = (message: string): number | undefined => {
 };
 const firstLine = (message: string) => message.split('\n')[0]?.trim() ?? message;
 
-// One instance for every parse: fromXML builds a fresh reader and context per call and
-// parses synchronously, and the type registry only caches descriptors, so sharing is safe.
-const moddle = new BpmnModdle({ tk });
+const moddle = BPMN_MODDLE;
 
 /**
  * Parses BPMN 2.0 XML with bpmn-moddle and the tk extension, checks there is exactly one

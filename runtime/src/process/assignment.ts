@@ -1,4 +1,4 @@
-import type { TicketView } from './context.ts';
+import { readPath, type TicketView } from './context.ts';
 import type { UserTaskConfig } from './model.ts';
 import type { Run } from './run.ts';
 import type { Approval, InstanceState, TaskState } from './state.ts';
@@ -60,13 +60,9 @@ export function resolveAssignee(run: Run, cfg: UserTaskConfig): Assignment {
   }
 }
 
-function fieldValue(ticket: TicketView, path: string): unknown {
-  if (path === 'ticket.assignee') return ticket.assignee;
-  if (path === 'ticket.creator') return ticket.creator;
-  const [root, key] = path.split('.');
-  if (root === 'data' || root === 'receipt' || root === 'components') return ticket[root][key ?? ''];
-  return undefined;
-}
+/** A user id held in `data.x`, `receipt.x`, `components.x`, `ticket.assignee` or `ticket.creator`. */
+const fieldValue = (t: TicketView, path: string): unknown =>
+  readPath({ data: t.data, receipt: t.receipt, components: t.components, ticket: { assignee: t.assignee, creator: t.creator } }, path);
 
 /** The assignee of the newest finished step (of `node` when given). */
 export function previousAssignee(state: InstanceState, node: string | undefined): string | undefined {

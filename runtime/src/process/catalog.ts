@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Calendar } from '../definitions/kinds/calendar.ts';
+import type { StepSettings } from '../definitions/kinds/ticket-type.ts';
 import { NotFoundError } from '../errors.ts';
 import { type BusinessCalendar, compileCalendar } from './calendar.ts';
-import type { StepSettings } from './context.ts';
 import { compileProcess, type ProcessModel } from './model.ts';
 
 /** What running a ticket of one type under one release needs, compiled once and cached. */

@@ -1,4 +1,5 @@
 import jsonLogic, { type RulesLogic } from 'json-logic-js';
+import type { StepSettings } from '../definitions/kinds/ticket-type.ts';
 import type { BusinessCalendar } from './calendar.ts';
 
 /** The ticket as the engine sees it: what conditions read and service tasks write. */
@@ -28,16 +29,10 @@ export interface ActionResult {
 }
 export type ServiceActionHandler = (params: Record<string, unknown>, ticket: TicketView) => ActionResult;
 
-/** Per-ticket-type overrides of process steps (售后宝 switches steps on and off and sets their timeouts). */
-export interface StepSettings {
-  enabled?: boolean;
-  timeout?: string;
-  approval?: boolean;
-}
-
 export interface EngineContext {
   now: Date;
   ticket: TicketView;
+  /** Per-ticket-type overrides of process steps (售后宝 switches steps on and off and sets their timeouts). */
   steps?: Record<string, StepSettings>;
   /** Business calendar by definition key; unknown keys fall back to wall-clock time. */
   calendar?: (key: string) => BusinessCalendar | undefined;

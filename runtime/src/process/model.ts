@@ -1,8 +1,7 @@
-import { BpmnModdle } from 'bpmn-moddle';
 import type { RulesLogic } from 'json-logic-js';
 import { DocketError } from '../errors.ts';
 import { parseIsoDuration } from './calendar.ts';
-import tk from './tk-moddle.json' with { type: 'json' };
+import { BPMN_MODDLE } from './moddle.ts';
 
 /** What a node does when a token reaches it. Anything validation rejects never gets here. */
 export type NodeKind =
@@ -82,7 +81,14 @@ export interface Escalation {
   template?: string;
 }
 
-export type ApprovalMode = 'single' | 'all' | 'any' | 'sequential' | 'percentage';
+export const APPROVAL_MODES = ['single', 'all', 'any', 'sequential', 'percentage'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+
+/** How `tk:assignee rule` picks who does a step (assignment.ts). */
+export const ASSIGNEE_RULES = ['user', 'role', 'team', 'post', 'orgUnit', 'field', 'creator', 'manager', 'previous', 'pool', 'dispatchRule'] as const;
+
+/** `tk:action type`s the engine runs itself; any other type is a plugin's `ns:name` (run.ts). */
+export const BUILTIN_ACTIONS = ['setFields', 'sendMessage', 'createTickets', 'webhook', 'renderReport'] as const;
 
 export interface UserTaskConfig {
   status?: string;
@@ -327,11 +333,9 @@ function collect(container: El, parent: string, model: ProcessModel): string[] {
   return starts;
 }
 
-const moddle = new BpmnModdle({ tk });
-
 /** Compiles a validated BPMN document into the graph the interpreter walks. */
 export async function compileProcess(xml: string): Promise<ProcessModel> {
-  const { rootElement } = await moddle.fromXML(xml, 'bpmn:Definitions');
+  const { rootElement } = await BPMN_MODDLE.fromXML(xml, 'bpmn:Definitions');
   const root = rootElement as unknown as El;
   const process = ((root.rootElements as El[]) ?? []).find((r) => r.$type === 'bpmn:Process' && r.isExecutable === true);
   if (!process) throw new DocketError('BPMN_NO_PROCESS', 'no executable process');

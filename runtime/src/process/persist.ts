@@ -118,27 +118,32 @@ export async function persistOutcome(
   const timers = writeTimers(batch, tenantId, row.id, outcome, audit.now);
   writeParticipants(batch, tenantId, row.id, fx, row.assignee);
   const outbox = writeOutbox(batch, tenantId, row.id, fx.outbox);
-  batch.add(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)`, [
-    tenantId,
-    uuidv7(),
-    audit.now,
-    audit.actor,
-    audit.action,
-    `ticket:${row.id}`,
-    JSON.stringify({
-      ...(audit.node ? { step: audit.node } : {}),
-      ...(audit.task ? { task: audit.task } : {}),
-      changes,
-      events: fx.events.map((e) => ({
-        type: e.type,
-        ...(e.node ? { node: e.node } : {}),
-        ...(e.task ? { task: e.task } : {}),
-        ...(e.detail ? { detail: e.detail } : {}),
-      })),
-    }),
-  ]);
+  addAudit(batch, tenantId, row.id, audit.actor, audit.action, audit.now, {
+    ...(audit.node ? { step: audit.node } : {}),
+    ...(audit.task ? { task: audit.task } : {}),
+    changes,
+    events: fx.events.map((e) => ({
+      type: e.type,
+      ...(e.node ? { node: e.node } : {}),
+      ...(e.task ? { task: e.task } : {}),
+      ...(e.detail ? { detail: e.detail } : {}),
+    })),
+  });
   await batch.run(em);
   return { version: row.version + 1, timers, outbox, view: next };
+}
+
+/** Appends the ticket's audit event (subject `ticket:<id>`, read back by ticketHistory). */
+export function addAudit(batch: Batch, tenantId: string, ticketId: string, actor: string, action: string, at: Date, details: Record<string, unknown>): void {
+  batch.add('insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, ?, ?, ?::jsonb)', [
+    tenantId,
+    uuidv7(),
+    at,
+    actor,
+    action,
+    `ticket:${ticketId}`,
+    JSON.stringify(details),
+  ]);
 }
 
 /**
@@ -263,7 +268,7 @@ function writeParticipants(batch: Batch, tenantId: string, ticketId: string, fx:
   );
 }
 
-export function writeOutbox(batch: Batch, tenantId: string, ticketId: string | null, items: { kind: string; payload: Record<string, unknown> }[]): string[] {
+function writeOutbox(batch: Batch, tenantId: string, ticketId: string | null, items: { kind: string; payload: Record<string, unknown> }[]): string[] {
   if (items.length === 0) return [];
   const rows = items.map((i) => ({ id: uuidv7(), kind: i.kind, payload: i.payload }));
   batch.add(

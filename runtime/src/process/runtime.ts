@@ -6,7 +6,7 @@ import type { Directory, EngineContext, ServiceActionHandler, TicketView } from 
 import { currentSteps, execute, type StepView } from './engine.ts';
 import { migrateState } from './migrate.ts';
 import type { TaskAction } from './model.ts';
-import { loadTicket, persistOutcome, type TicketRow, viewOf } from './persist.ts';
+import { addAudit, Batch, loadTicket, persistOutcome, type TicketRow, viewOf } from './persist.ts';
 import type { Actor, Command, TaskInput, TimerRow } from './state.ts';
 
 /** How committed work reaches the job queue: called inside the transaction that wrote the rows. */
@@ -113,11 +113,10 @@ export class ProcessRuntime {
 
   /** Creates a ticket under the newest (or the given) release and starts its process. */
   async createTicket(tenantId: string, input: NewTicket): Promise<TicketSnapshot> {
-    const id = await this.orm.em.fork().transactional(async (em) => {
+    return this.orm.em.fork().transactional(async (em) => {
       const release = input.release ?? (await this.latestRelease(em, tenantId));
       return this.createIn(em, tenantId, { ...input, release }, undefined, 0);
     });
-    return this.get(tenantId, id);
   }
 
   private async latestRelease(em: EntityManager, tenantId: string): Promise<number> {
@@ -132,7 +131,7 @@ export class ProcessRuntime {
     input: NewTicket & { release: number },
     parent: { ticket: string; token?: string } | undefined,
     depth: number,
-  ): Promise<string> {
+  ): Promise<TicketSnapshot> {
     if (depth > MAX_CHILD_DEPTH) throw new StateError('CHILD_DEPTH', `child tickets nest deeper than ${MAX_CHILD_DEPTH} levels`);
     const rt = await this.catalog.get(em, tenantId, input.release, input.type);
     const id = input.id ?? uuidv7();
@@ -162,8 +161,8 @@ export class ProcessRuntime {
     await em.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'registrant')`, [tenantId, id, input.creator]);
     const row = (await loadTicket(em, tenantId, id)) as TicketRow;
     const start: Command = input.message ? { type: 'start', message: input.message } : { type: 'start' };
-    await this.apply(em, tenantId, row, rt, start, { actor: input.creator, action: 'ticket.create' }, depth);
-    return id;
+    // Starting always changes the instance, so apply returns the new ticket.
+    return (await this.apply(em, tenantId, row, rt, start, { actor: input.creator, action: 'ticket.create' }, depth)) as TicketSnapshot;
   }
 
   /** Runs one command on a loaded ticket and writes everything it changed. */
@@ -379,14 +378,13 @@ export class ProcessRuntime {
             JSON.stringify(stale),
           ]);
         }
-        await tx.execute(`insert into audit_event (tenant_id, id, at, actor, action, subject, details) values (?, ?, ?, ?, 'process.migrate', ?, ?::jsonb)`, [
-          tenantId,
-          uuidv7(),
-          this.now(),
-          request.actor,
-          `ticket:${id}`,
-          JSON.stringify({ from: row.release_number, to: request.to, mapping: Object.fromEntries([...result.moved].filter(([a, b]) => a !== b)) }),
-        ]);
+        const audit = new Batch();
+        addAudit(audit, tenantId, id, request.actor, 'process.migrate', this.now(), {
+          from: row.release_number,
+          to: request.to,
+          mapping: Object.fromEntries([...result.moved].filter(([a, b]) => a !== b)),
+        });
+        await audit.run(tx);
       });
     }
     return report;

@@ -27,7 +27,7 @@ export interface Token {
   wait?: Wait;
   /** Set on tokens that execute one item of a multi-instance activity. */
   item?: { scope: string; index: number };
-  /** Set on the token of an event-based gateway branch once it chose. */
+  /** The sequence flow the token arrived by: parallel joins count arrivals per incoming flow. */
   via?: string;
 }
 
@@ -49,8 +49,6 @@ export interface Scope {
   /** The token in the parent scope that waits for this scope to finish. */
   owner?: string;
   multi?: { total: number; completed: number; next: number; items: unknown[]; active: string[] };
-  /** Loop variables visible to rules inside (item, loopCounter). */
-  vars?: Record<string, unknown>;
 }
 
 export interface Approval {

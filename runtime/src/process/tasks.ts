@@ -4,7 +4,7 @@ import { parseIsoDuration } from './calendar.ts';
 import { matchesField, readPath, type TicketView } from './context.ts';
 import type { NodeDef, TaskAction, UserTaskConfig } from './model.ts';
 import type { Run, RunHooks } from './run.ts';
-import { type Actor, actorTokens, type InstanceState, type TaskInput, type TaskState, type Token } from './state.ts';
+import { type Actor, actorTokens, type TaskInput, type TaskState, type Token } from './state.ts';
 
 export const cfgOf = (node: NodeDef): UserTaskConfig => node.task as UserTaskConfig;
 
@@ -251,5 +251,3 @@ export function cancelInstance(run: Run, outcome: 'cancelled' | 'withdrawn'): vo
   run.setStatus(run.model.cancelStatus ?? outcome, 'cancelled');
   run.event({ type: `process.${outcome}` });
 }
-
-export const openTasks = (state: InstanceState): TaskState[] => Object.values(state.tasks);

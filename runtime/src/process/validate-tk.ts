@@ -3,7 +3,7 @@ import { FIELD_KEY_PATTERN, KEY_PATTERN } from '../definitions/schema-kit.ts';
 import type { Findings, ModdleElement } from './bpmn-tree.ts';
 import { tagOf } from './bpmn-tree.ts';
 import { isDuration, isJsonObject, parseJson, ruleBodyProblem, ruleProblem } from './expressions.ts';
-import { STATUS_CATEGORIES, TASK_ACTIONS } from './model.ts';
+import { BUILTIN_ACTIONS, APPROVAL_MODES as MODES, ASSIGNEE_RULES as RULES, STATUS_CATEGORIES, TASK_ACTIONS } from './model.ts';
 
 /**
  * Checks of the `tk:` extension elements (tk-moddle.json) against what the engine
@@ -11,12 +11,12 @@ import { STATUS_CATEGORIES, TASK_ACTIONS } from './model.ts';
  * Unknown tk attributes and elements come from bpmn-moddle's warnings (validate-bpmn.ts).
  */
 
-const ASSIGNEE_RULES = ['user', 'role', 'team', 'post', 'orgUnit', 'field', 'creator', 'manager', 'previous', 'pool', 'dispatchRule'];
+const ASSIGNEE_RULES: string[] = [...RULES];
 /** Rules whose ref is optional: creator needs none, previous may name a step, pool may list candidates, manager defaults to the assignee's. */
 const OPTIONAL_REF = new Set(['creator', 'previous', 'pool', 'manager']);
 const MANAGER_OF = ['assignee', 'creator', 'previous'];
-const APPROVAL_MODES = ['single', 'all', 'any', 'sequential', 'percentage'];
-const ACTION_TYPES = ['setFields', 'sendMessage', 'createTickets', 'webhook', 'renderReport'];
+const APPROVAL_MODES: string[] = [...MODES];
+const ACTION_TYPES: string[] = [...BUILTIN_ACTIONS];
 const CALL_WAIT = ['all', 'none'];
 const GROUPS = ['user', 'role', 'team', 'post', 'orgUnit'];
 const APPROVERS = ['user:<id>', 'role:<key>', 'team:<id>', 'post:<id>', 'orgUnit:<id>', 'field:data.<field>', 'manager', 'creator'];

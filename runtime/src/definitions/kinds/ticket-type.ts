@@ -36,7 +36,7 @@ export const NumberingSchema = Type.Object(
 );
 
 /** Per-step settings a ticket type may override on its process (售后宝: each step on/off, timeout). */
-const StepSettings = Type.Object(
+export const StepSettingsSchema = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean()),
     timeout: Type.Optional(Duration),
@@ -44,6 +44,7 @@ const StepSettings = Type.Object(
   },
   strict,
 );
+export type StepSettings = Static<typeof StepSettingsSchema>;
 
 export const TicketTypeSchema = Type.Object(
   {
@@ -56,7 +57,7 @@ export const TicketTypeSchema = Type.Object(
     receiptForm: Type.Optional(FormSchema),
     components: Type.Optional(Type.Array(Key, { uniqueItems: true })),
     process: Key,
-    steps: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][\\w.-]*$' }), StepSettings, { additionalProperties: false })),
+    steps: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][\\w.-]*$' }), StepSettingsSchema, { additionalProperties: false })),
     visibility: Type.Optional(
       Type.Object(
         {
