@@ -33,6 +33,8 @@ export interface NewTicket {
   /** Start at the process's message start event for this message instead of its none start event. */
   message?: string;
   id?: string;
+  /** The ticket number, when the caller allocated one (the ticket service does, in the same transaction). */
+  number?: string;
 }
 
 export interface TicketSnapshot {
@@ -119,7 +121,16 @@ export class ProcessRuntime {
     });
   }
 
-  private async latestRelease(em: EntityManager, tenantId: string): Promise<number> {
+  /**
+   * Creates a ticket inside the caller's transaction, so the ticket service can validate the
+   * form, allocate the number and write its own columns in the same transaction.
+   */
+  async createTicketIn(em: EntityManager, tenantId: string, input: NewTicket): Promise<TicketSnapshot> {
+    const release = input.release ?? (await this.latestRelease(em, tenantId));
+    return this.createIn(em, tenantId, { ...input, release }, undefined, 0);
+  }
+
+  async latestRelease(em: EntityManager, tenantId: string): Promise<number> {
     const [r] = await em.execute<{ number: number }[]>('select max(number) as number from release where tenant_id = ?', [tenantId]);
     if (!r?.number) throw new StateError('NO_RELEASE', 'nothing has been published yet: publish the ticket types first');
     return r.number;
@@ -137,13 +148,14 @@ export class ProcessRuntime {
     const id = input.id ?? uuidv7();
     const now = this.now();
     await em.execute(
-      `insert into ticket (tenant_id, id, type_key, release_number, title, priority, creator, parent_id, data, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+      `insert into ticket (tenant_id, id, type_key, release_number, number, title, priority, creator, parent_id, data, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
       [
         tenantId,
         id,
         input.type,
         input.release,
+        input.number ?? null,
         input.title ?? null,
         input.priority ?? null,
         input.creator,

@@ -1,8 +1,14 @@
 import { Migration20261123000000_foundation } from './Migration20261123000000_foundation.ts';
 import { Migration20261123120000_process } from './Migration20261123120000_process.ts';
+import { Migration20261123150000_identity } from './Migration20261123150000_identity.ts';
+import { Migration20261123151000_records } from './Migration20261123151000_records.ts';
+import { Migration20261123152000_webhooks } from './Migration20261123152000_webhooks.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
   { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
   { name: 'Migration20261123120000_process', class: Migration20261123120000_process },
+  { name: 'Migration20261123150000_identity', class: Migration20261123150000_identity },
+  { name: 'Migration20261123151000_records', class: Migration20261123151000_records },
+  { name: 'Migration20261123152000_webhooks', class: Migration20261123152000_webhooks },
 ];
