@@ -153,3 +153,40 @@ export interface BulkResult {
   code?: string;
   message?: string;
 }
+
+/** What the ticket service tells the outside world (webhooks, notifications), inside the same transaction. */
+export interface TicketEvent {
+  type: 'ticket.created' | 'ticket.updated' | 'ticket.action' | 'ticket.commented' | 'ticket.attached' | 'ticket.erased';
+  ticketId: string;
+  ticketType: string;
+  number: string | null;
+  actor: string;
+  at: string;
+  /** Event-specific details: changed field keys, the action and task, the comment id… (sensitive values never). */
+  details: Record<string, unknown>;
+}
+
+/** The ticket service as routes and GraphQL call it (implemented by TicketService in tickets.ts). */
+export interface TicketServiceApi {
+  create(tenantId: string, caller: TicketCaller, input: NewTicketInput): Promise<TicketDetail>;
+  /** NOT_FOUND (never FORBIDDEN) when the ticket is outside the caller's scope, so ids do not leak. */
+  get(tenantId: string, caller: TicketCaller, id: string): Promise<TicketDetail>;
+  /** Many at once, for GraphQL batching; tickets outside scope are simply absent. */
+  getMany(tenantId: string, caller: TicketCaller, ids: string[]): Promise<TicketListItem[]>;
+  update(tenantId: string, caller: TicketCaller, id: string, input: TicketUpdateInput): Promise<TicketDetail>;
+  act(tenantId: string, caller: TicketCaller, id: string, input: TicketActionInput): Promise<TicketDetail>;
+  comment(tenantId: string, caller: TicketCaller, id: string, input: { body: string; visibility: 'internal' | 'public' }): Promise<TicketComment>;
+  comments(tenantId: string, caller: TicketCaller, id: string): Promise<TicketComment[]>;
+  attach(
+    tenantId: string,
+    caller: TicketCaller,
+    id: string,
+    file: { filename: string; contentType: string; bytes: Buffer; field?: string },
+  ): Promise<TicketAttachment>;
+  /** Authorized like the ticket; returns the bytes of one attachment. */
+  download(tenantId: string, caller: TicketCaller, id: string, attachmentId: string): Promise<{ attachment: TicketAttachment; bytes: Buffer }>;
+  list(tenantId: string, caller: TicketCaller, query: TicketQuery): Promise<TicketPage>;
+  /** Reassign many: one result per ticket, each in its own transaction. */
+  bulkAssign(tenantId: string, caller: TicketCaller, ids: string[], assignee: string): Promise<BulkResult[]>;
+  history(tenantId: string, caller: TicketCaller, id: string): Promise<unknown[]>;
+}

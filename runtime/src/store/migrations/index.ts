@@ -2,6 +2,7 @@ import { Migration20261123000000_foundation } from './Migration20261123000000_fo
 import { Migration20261123120000_process } from './Migration20261123120000_process.ts';
 import { Migration20261123150000_identity } from './Migration20261123150000_identity.ts';
 import { Migration20261123151000_records } from './Migration20261123151000_records.ts';
+import { Migration20261123151500_tickets } from './Migration20261123151500_tickets.ts';
 import { Migration20261123152000_webhooks } from './Migration20261123152000_webhooks.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261123120000_process', class: Migration20261123120000_process },
   { name: 'Migration20261123150000_identity', class: Migration20261123150000_identity },
   { name: 'Migration20261123151000_records', class: Migration20261123151000_records },
+  { name: 'Migration20261123151500_tickets', class: Migration20261123151500_tickets },
   { name: 'Migration20261123152000_webhooks', class: Migration20261123152000_webhooks },
 ];
