@@ -12,6 +12,8 @@ export interface TicketCaller {
   access: TicketAccess;
   /** Locale for messages ('zh-CN' | 'en'). */
   locale?: 'zh-CN' | 'en';
+  /** A customer / resident in the portal: sees only customer-visible comments and the portal fields. */
+  portal?: boolean;
 }
 
 export interface NewTicketInput {
