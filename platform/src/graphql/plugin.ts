@@ -1,0 +1,69 @@
+import { DocketError, InputError } from '@docket/runtime';
+import type { TicketServiceApi } from '@docket/runtime/records/tickets-api.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { GraphQLError } from 'graphql';
+import mercurius from 'mercurius';
+import type { DocketContext } from '../context.ts';
+import { type GraphqlRecords, requestContext } from './context.ts';
+import { DEFAULT_LIMITS, limitRules, type QueryLimits } from './limits.ts';
+import { ticketLoaders } from './loaders.ts';
+import { resolvers } from './resolvers.ts';
+import { SCHEMA } from './schema.ts';
+
+export interface GraphqlOptions {
+  ctx?: DocketContext;
+  tickets: TicketServiceApi;
+  records: GraphqlRecords;
+  /** GraphiQL at /graphiql; default: on unless NODE_ENV is production. */
+  graphiql?: boolean;
+  limits?: Partial<QueryLimits>;
+  /** Default /api/graphql. */
+  path?: string;
+  customerType?: string;
+  productType?: string;
+}
+
+const STATUS_OF: Record<string, number> = { NOT_FOUND: 404, FORBIDDEN: 403, CONFLICT: 409 };
+
+/** Service errors keep their stable code in `extensions.code`, as REST keeps it in problem+json. */
+function withCode(error: GraphQLError): GraphQLError {
+  const original = error.originalError;
+  if (!(original instanceof DocketError) || error.extensions?.code) return error;
+  const details = original instanceof InputError ? (original.details ?? {}) : {};
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    originalError: original,
+    extensions: { ...details, code: original.code, ...(STATUS_OF[original.code] ? { status: STATUS_OF[original.code] } : {}) },
+  });
+}
+
+/**
+ * The GraphQL read API at /api/graphql: signed-in callers only (the route's auth rule), queries
+ * checked for depth and cost before they run, relations batched per request.
+ */
+export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, options) => {
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const services = {
+    tickets: options.tickets,
+    records: options.records,
+    customerType: options.customerType ?? 'customer',
+    productType: options.productType ?? 'product',
+  };
+  await app.register(mercurius, {
+    schema: SCHEMA,
+    resolvers: resolvers(services) as never,
+    loaders: ticketLoaders(services) as never,
+    context: (req) => requestContext(req),
+    path: options.path ?? '/api/graphql',
+    graphiql: options.graphiql ?? process.env.NODE_ENV !== 'production',
+    // The rules read each request's variables (first: $n), which rules out mercurius' query cache.
+    cache: false,
+    validationRules: ({ variables }) => limitRules(limits, variables ?? {}),
+    allowBatchedQueries: false,
+    additionalRouteOptions: { config: { auth: { authenticated: true } } },
+    errorFormatter: (execution, ctx) => mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map(withCode) }, ctx),
+  });
+};
