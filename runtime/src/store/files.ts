@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttachmentRef } from './entities.ts';
 
@@ -10,7 +10,17 @@ import type { AttachmentRef } from './entities.ts';
  */
 export interface FileStore {
   put(bytes: Buffer): Promise<AttachmentRef>;
+  /** The bytes; fails when nothing is stored under the hash. */
   get(sha256: string): Promise<Buffer>;
+  /** Size of what is stored under the hash, or null when nothing is. */
+  stat?(sha256: string): Promise<{ size: number } | null>;
+  /** Removes the bytes (a garbage collector's job: other rows may share the same content). */
+  delete?(sha256: string): Promise<void>;
+}
+
+/** The SHA-256 of bytes as stores name them. */
+export function contentAddress(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export class DiskFileStore implements FileStore {
@@ -23,7 +33,7 @@ export class DiskFileStore implements FileStore {
     return join(this.root, sha.slice(0, 2), sha);
   }
   async put(bytes: Buffer): Promise<AttachmentRef> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = contentAddress(bytes);
     const target = this.path(sha256);
     const exists = await stat(target).then(
       (s) => s.size === bytes.length,
@@ -39,5 +49,14 @@ export class DiskFileStore implements FileStore {
   }
   async get(sha256: string): Promise<Buffer> {
     return readFile(this.path(sha256));
+  }
+  async stat(sha256: string): Promise<{ size: number } | null> {
+    return stat(this.path(sha256)).then(
+      (s) => ({ size: s.size }),
+      () => null,
+    );
+  }
+  async delete(sha256: string): Promise<void> {
+    await rm(this.path(sha256), { force: true });
   }
 }
