@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, DefinitionStore, DiskFileStore, openDatabase, TenantRepository } from '@docket/runtime';
+import { ensureFirstAdmin } from './auth/bootstrap.ts';
 import type { Config } from './config.ts';
 import type { DocketContext } from './context.ts';
 
@@ -13,11 +14,18 @@ export interface OpenOptions {
   log?: (msg: string) => void;
   /** Tenant slug to act in; the default tenant when absent. */
   tenant?: string;
+  /**
+   * Make sure the default tenant has an admin even when it already existed (docket start).
+   * A freshly created default tenant always gets one.
+   */
+  ensureAdmin?: boolean;
+  /** Shows a generated first-admin password, once (default: stdout). */
+  announce?: (message: string) => void;
 }
 
 /**
  * Opens the database, applies committed migrations, and on a fresh install creates the
- * default tenant and publishes the core definitions as its first release.
+ * default tenant, publishes the core definitions as its first release and creates the first admin.
  */
 export async function openDocket(config: Config, options: OpenOptions): Promise<DocketContext> {
   const db: Database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, purpose: options.purpose, log: options.log });
@@ -35,6 +43,13 @@ export async function openDocket(config: Config, options: OpenOptions): Promise<
         note: 'Core definitions',
       });
       options.log?.(`Created the default tenant with ${result.saved.length} core definitions (release ${result.release?.number ?? '-'})`);
+    }
+    if (created || options.ensureAdmin) {
+      await ensureFirstAdmin(em, tenant.id, {
+        email: config.DOCKET_ADMIN_EMAIL,
+        password: config.DOCKET_ADMIN_PASSWORD,
+        announce: options.announce ?? ((m) => console.log(m)),
+      });
     }
     const tenantId = options.tenant ? (await tenants.bySlug(em, options.tenant)).id : tenant.id;
     return { db, definitions, tenantId, version: VERSION };

@@ -1,15 +1,26 @@
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import Type, { type Static } from 'typebox';
+import type { AuthSettings } from './auth/settings.ts';
 
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind; 127.0.0.1 until authentication lands' }),
+  HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description: 'Interface to bind: the loopback only by default; set 0.0.0.0 to serve the network (every API call needs a session or token)',
+  }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'External PostgreSQL ≥ 15; unset = embedded database' })),
   DOCKET_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded database and files; relative to the working directory' }),
   DOCKET_WEBHOOK_SECRET: Type.Optional(
     Type.String({ minLength: 16, description: 'Signs the webhooks of process service tasks (X-Docket-Signature: sha256=HMAC of the body)' }),
   ),
+  DOCKET_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'Email of the first admin, created when a tenant has none' })),
+  DOCKET_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10, description: 'Password of the first admin; unset = generated and printed once' })),
+  DOCKET_COOKIE_SECURE: Type.Boolean({ default: false, description: 'Mark the session cookie Secure even for plain-HTTP requests (TLS ends at a proxy)' }),
+  DOCKET_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 5, default: 480, description: 'A session ends after this long without a request' }),
+  DOCKET_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'A session ends this long after sign-in' }),
+  DOCKET_LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Login attempts per client IP per minute' }),
   LOG_LEVEL: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>({
     type: 'string',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -17,6 +28,16 @@ export const ConfigSchema = Type.Object({
   }),
 });
 export type Config = Static<typeof ConfigSchema> & { dataDir: string };
+
+/** The sign-in settings the server takes from the configuration. */
+export function authSettingsOf(config: Config): Partial<AuthSettings> {
+  return {
+    cookieSecure: config.DOCKET_COOKIE_SECURE,
+    sessionIdleMs: config.DOCKET_SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: config.DOCKET_SESSION_MAX_HOURS * 3600_000,
+    loginRateLimit: config.DOCKET_LOGIN_RATE_LIMIT,
+  };
+}
 
 export class ConfigError extends Error {}
 

@@ -2,17 +2,27 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type AuthDeps, installAuth, SECURITY_SCHEMES } from './auth/plugin.ts';
+import { RoleCatalog } from './auth/role-catalog.ts';
+import { type AuthSettings, DEFAULT_AUTH_SETTINGS } from './auth/settings.ts';
 import type { DocketContext } from './context.ts';
+import { authRoutes } from './http/auth.ts';
 import { definitionRoutes } from './http/definitions.ts';
 import { healthRoutes } from './http/health.ts';
+import { orgRoutes } from './http/org.ts';
 import { ProblemSchema, sendProblem, toProblem } from './http/problem.ts';
 import { releaseRoutes } from './http/releases.ts';
+import { systemLogRoutes } from './http/system-log.ts';
+import { tokenRoutes } from './http/tokens.ts';
+import { userRoutes } from './http/users.ts';
 
 export interface ServerOptions {
   logger?: FastifyBaseLogger;
+  /** Sign-in settings (lockout, session lifetime, login rate limit); defaults in auth/settings.ts. */
+  auth?: Partial<AuthSettings>;
 }
 
-/** The HTTP server: one fastify plugin per resource, every route with a schema, errors as problem+json. */
+/** The HTTP server: one fastify plugin per resource, every route with a schema and an auth rule, errors as problem+json. */
 export async function buildServer(ctx: DocketContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -20,12 +30,15 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const auth: AuthDeps = { orm: ctx.db.orm, settings: { ...DEFAULT_AUTH_SETTINGS, ...options.auth }, roles: new RoleCatalog() };
+  // Before any route: its onRoute hook refuses /api routes without config.auth.
+  await installAuth(app, auth);
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Docket API', version: ctx.version, description: 'Definitions, releases and (soon) tickets of a Docket tenant.' },
-      components: { securitySchemes: {} },
+      info: { title: 'Docket API', version: ctx.version, description: 'Definitions, releases, users and org data of a Docket tenant.' },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -34,6 +47,8 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   app.setErrorHandler((error, req, reply) => {
     const problem = toProblem(error, req);
     if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter) reply.header('retry-after', String(retryAfter));
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((req, reply) =>
@@ -48,9 +63,14 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   );
 
   await app.register(healthRoutes, { ctx });
+  await app.register(authRoutes, { auth });
+  await app.register(userRoutes, { auth, ...(ctx.directory ? { directory: ctx.directory } : {}) });
+  await app.register(orgRoutes, { auth });
+  await app.register(tokenRoutes, { auth });
+  await app.register(systemLogRoutes, { auth });
   await app.register(definitionRoutes, { ctx });
   await app.register(releaseRoutes, { ctx });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../tests/support/databases.ts';
+import { createUser, signIn, startTestServer, type TestServer } from '../../../tests/support/server.ts';
 import { CORE_DEFINITIONS } from '../app.ts';
 import { buildServer } from '../server.ts';
 
@@ -14,12 +14,11 @@ const dictionary = (key: string, values = ['a']) => ({
 
 describe.each(BACKENDS)('HTTP API on %s', (_name, open) => {
   let t: TestDatabase;
-  let app: FastifyInstance;
+  let app: TestServer;
   beforeAll(async () => {
     t = await open();
-    const tenantId = await t.newTenant();
-    await t.store.importFolder(tenantId, CORE_DEFINITIONS, { actor: 'system', origin: { type: 'core', name: 'docket' } });
-    app = await buildServer({ db: t.db, definitions: t.store, tenantId, version: 'test' });
+    // Requests sign in as the tenant's admin (app.inject sends the session cookie and CSRF token).
+    app = await startTestServer(t);
   });
   afterAll(async () => {
     await app?.close();
@@ -175,14 +174,16 @@ describe.each(BACKENDS)('HTTP API on %s', (_name, open) => {
 describe('HTTP API failures and a real listening server', () => {
   it('serves over a real socket and answers an internal failure with 500 problem+json and no internals', async () => {
     const t = await BACKENDS[0][1]();
-    const tenantId = await t.newTenant();
+    const tenantId = await t.newTenant('solo');
     const app = await buildServer({ db: t.db, definitions: t.store, tenantId, version: 'test' });
+    await createUser(t.db.orm.em.fork(), tenantId, { email: 'admin@example.test', roles: ['admin'] });
+    const { headers } = await signIn(app, 'admin@example.test');
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const health = await fetch(`${address}/api/health`);
     expect(health.status).toBe(200);
     // Break the schema under the server: the next query fails inside the store.
     await t.db.orm.em.fork().execute('alter table definition rename to definition_gone');
-    const broken = await fetch(`${address}/api/definitions`);
+    const broken = await fetch(`${address}/api/definitions`, { headers });
     expect(broken.status).toBe(500);
     const body = (await broken.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred; it has been logged.' });

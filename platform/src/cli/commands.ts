@@ -56,8 +56,12 @@ export const COMMANDS: Record<string, Command> = {
         level: cfg.LOG_LEVEL,
         ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
       });
-      const ctx = await openDocket(cfg, { purpose: 'server', log: (m) => logger.info(m) });
-      const app = await buildServer(ctx, { logger });
+      // The first admin's generated password goes to the console once, not into the structured log.
+      const ctx = await openDocket(cfg, { purpose: 'server', log: (m) => logger.info(m), ensureAdmin: true, announce: (m) => console.log(m) });
+      const { ManagerDirectory } = await import('../auth/directory.ts');
+      const { authSettingsOf } = await import('../config.ts');
+      ctx.directory = await new ManagerDirectory(ctx.db.orm).start(60_000, (err) => logger.error({ err }, 'refreshing the manager directory failed'));
+      const app = await buildServer(ctx, { logger, auth: authSettingsOf(cfg) });
       // The engine (job queue, timer and outbox workers) starts once the server listens, so health answers sooner.
       let engine: Promise<{ stop(): Promise<void> }> | undefined;
       const stopEngine = async () => {
@@ -68,6 +72,7 @@ export const COMMANDS: Record<string, Command> = {
         else logger.info(`${signal}: shutting down`);
         await app.close();
         await stopEngine();
+        ctx.directory?.stop();
         await ctx.db.close();
       });
       const db = ctx.db.kind === 'embedded' ? `the embedded database in ${cfg.dataDir}` : 'PostgreSQL (DATABASE_URL)';
@@ -80,6 +85,7 @@ export const COMMANDS: Record<string, Command> = {
       } catch (e) {
         // Nothing is served: release the database (and its lock) and exit instead of lingering.
         graceful.uninstall();
+        ctx.directory?.stop();
         await app.close();
         await ctx.db.close();
         const err = e as NodeJS.ErrnoException;
@@ -92,7 +98,7 @@ export const COMMANDS: Record<string, Command> = {
       );
       engine.catch((err) => logger.error({ err }, 'the process engine failed to start; timers and notifications are not running'));
       if (['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST))
-        logger.info('Listening on the loopback interface only: authentication arrives with the tickets/API issue');
+        logger.info('Listening on the loopback interface only; set HOST=0.0.0.0 to serve other machines (see docs/security.md)');
       return 0;
     },
   },

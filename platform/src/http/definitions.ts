@@ -1,20 +1,26 @@
 import { documentOf, type Kind } from '@docket/runtime';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { principalOf } from '../auth/plugin.ts';
+import type { Principal } from '../auth/rules.ts';
 import type { DocketContext } from '../context.ts';
 import { localeOf } from './problem.ts';
 import { DefinitionHead, KeyParam, KindParam, ProblemRef, SavedDraftSchema, VersionInfo } from './schemas.ts';
 
-const ADMIN = { actor: 'admin', origin: { type: 'admin' as const } };
-const errors = { 400: ProblemRef, 404: ProblemRef, 409: ProblemRef };
+const editor = (p: Principal) => ({ actor: p.userId, origin: { type: 'admin' as const } });
+const errors = { 400: ProblemRef, 401: ProblemRef, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef };
+const READ = { auth: { resource: 'definition', action: 'read' } } as const;
+const EDIT = { auth: { resource: 'definition', action: 'update' } } as const;
 
 export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = async (app, { ctx }) => {
   const store = ctx.definitions;
-  const tenant = ctx.tenantId;
+  // Requests act in the caller's tenant; ctx.tenantId is the CLI's.
+  const tenant = (req: Parameters<typeof principalOf>[0]) => principalOf(req).tenantId;
 
   app.get(
     '/api/definitions',
     {
+      config: READ,
       schema: {
         summary: 'List definitions with their latest, published and draft versions',
         tags: ['definitions'],
@@ -22,12 +28,13 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
         response: { 200: Type.Object({ items: Type.Array(DefinitionHead) }), 400: ProblemRef },
       },
     },
-    async (req) => ({ items: await store.list(tenant, { kind: req.query.kind as Kind | undefined }) }),
+    async (req) => ({ items: await store.list(tenant(req), { kind: req.query.kind as Kind | undefined }) }),
   );
 
   app.get(
     '/api/definitions/:kind/:key',
     {
+      config: READ,
       schema: {
         summary: 'One definition: its versions, newest first',
         tags: ['definitions'],
@@ -35,12 +42,13 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
         response: { 200: Type.Object({ kind: Type.String(), key: Type.String(), versions: Type.Array(VersionInfo) }), ...errors },
       },
     },
-    async (req) => ({ kind: req.params.kind, key: req.params.key, versions: await store.versions(tenant, req.params.kind as Kind, req.params.key) }),
+    async (req) => ({ kind: req.params.kind, key: req.params.key, versions: await store.versions(tenant(req), req.params.kind as Kind, req.params.key) }),
   );
 
   app.get(
     '/api/definitions/:kind/:key/versions/:version',
     {
+      config: READ,
       schema: {
         summary: 'The document of one version (processes include their BPMN XML exactly as uploaded)',
         tags: ['definitions'],
@@ -53,7 +61,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
     },
     async (req) => {
       const v = req.params.version === 'latest' ? undefined : Number(req.params.version);
-      const row = await store.getVersion(tenant, req.params.kind as Kind, req.params.key, v);
+      const row = await store.getVersion(tenant(req), req.params.kind as Kind, req.params.key, v);
       const document = documentOf(row);
       return { version: row.version, status: row.status, document: { ...document, version: row.version } };
     },
@@ -62,6 +70,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
   app.post(
     '/api/definitions',
     {
+      config: EDIT,
       bodyLimit: 20 * 1024 * 1024,
       schema: {
         summary: 'Create or update the draft of a definition',
@@ -79,7 +88,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
       if (files && typeof files === 'object') {
         for (const [name, b64] of Object.entries(files)) if (typeof b64 === 'string') attachments.set(name, Buffer.from(b64, 'base64'));
       }
-      const saved = await store.saveDraft(tenant, { doc, attachments }, ADMIN);
+      const saved = await store.saveDraft(tenant(req), { doc, attachments }, editor(principalOf(req)));
       const locale = localeOf(req);
       return reply
         .status(saved.created ? 201 : 200)
@@ -90,6 +99,7 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
   app.delete(
     '/api/definitions/:kind/:key/draft',
     {
+      config: EDIT,
       schema: {
         summary: 'Discard the draft of a definition',
         description: 'The published version becomes current again; a definition that was never published disappears. 404 when there is no draft.',
@@ -106,12 +116,13 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
         },
       },
     },
-    async (req) => store.discardDraft(tenant, req.params.kind as Kind, req.params.key, ADMIN),
+    async (req) => store.discardDraft(tenant(req), req.params.kind as Kind, req.params.key, editor(principalOf(req))),
   );
 
   app.get(
     '/api/definitions/:kind/:key/diff',
     {
+      config: READ,
       schema: {
         summary: 'Differences between two versions of a definition',
         tags: ['definitions'],
@@ -132,6 +143,6 @@ export const definitionRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }>
         },
       },
     },
-    async (req) => store.diff(tenant, req.params.kind as Kind, req.params.key, req.query.from, req.query.to),
+    async (req) => store.diff(tenant(req), req.params.kind as Kind, req.params.key, req.query.from, req.query.to),
   );
 };

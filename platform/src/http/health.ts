@@ -16,7 +16,7 @@ const Health = Type.Object({
 export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = async (app, { ctx }) => {
   app.get(
     '/api/health',
-    { schema: { summary: 'Liveness and database status', tags: ['system'], security: [], response: { 200: Health, 503: Health } } },
+    { config: { auth: { public: true } }, schema: { summary: 'Liveness and database status', tags: ['system'], response: { 200: Health, 503: Health } } },
     async (_req, reply) => {
       const kind = ctx.db.kind;
       try {

@@ -65,7 +65,14 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+  FST_REQ_FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FST_FILES_LIMIT: 'TOO_MANY_FILES',
+  FST_PARTS_LIMIT: 'TOO_MANY_PARTS',
+  FST_FIELDS_LIMIT: 'TOO_MANY_FIELDS',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'MULTIPART_REQUIRED',
 };
+/** Input errors with a status of their own. */
+const INPUT_STATUS: Record<string, number> = { FILE_TOO_LARGE: 413, FILE_TYPE_REFUSED: 415, FILE_TYPE_NOT_ALLOWED: 415 };
 
 /** The one place errors become HTTP responses. */
 export function toProblem(error: unknown, req: FastifyRequest): Problem {
@@ -84,12 +91,18 @@ export function toProblem(error: unknown, req: FastifyRequest): Problem {
   }
   if (error instanceof ConflictError) {
     const issues = (error.details?.issues as DefinitionIssue[] | undefined)?.map((i) => issueForClient(i, locale));
-    return make(409, error.code, error.message, issues ? { errors: issues } : {});
+    // Uniqueness conflicts name the fields and the record that already holds the value.
+    const { existingId, fields } = (error.details ?? {}) as { existingId?: unknown; fields?: unknown };
+    return make(409, error.code, error.message, {
+      ...(issues ? { errors: issues } : {}),
+      ...(existingId !== undefined ? { existingId } : {}),
+      ...(fields !== undefined ? { fields } : {}),
+    });
   }
   if (error instanceof NotFoundError) return make(404, error.code, error.message);
   if (error instanceof StateError) return make(409, error.code, error.message, error.details ?? {});
   if (error instanceof ForbiddenError) return make(403, error.code, error.message, error.details ?? {});
-  if (error instanceof InputError) return make(400, error.code, error.message, error.details ?? {});
+  if (error instanceof InputError) return make(INPUT_STATUS[error.code] ?? 400, error.code, error.message, error.details ?? {});
   if (error instanceof DocketError && error.code === 'DATA_DIR_LOCKED') return make(503, error.code, error.message);
   if (error instanceof DocketError && BAD_VALUE_CODES.has(error.code)) return make(400, error.code, error.message, error.details ?? {});
   if (error instanceof DocketError && error.code === 'CALENDAR_NEVER_OPEN') return make(409, error.code, error.message);

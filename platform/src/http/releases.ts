@@ -1,6 +1,8 @@
 import type { Kind } from '@docket/runtime';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { principalOf } from '../auth/plugin.ts';
+import { appendSystemLog } from '../auth/system-log.ts';
 import type { DocketContext } from '../context.ts';
 import { DateTime, KeyParam, KindParam, ProblemRef, ReleaseItemSchema, ReleaseSummary } from './schemas.ts';
 
@@ -15,11 +17,12 @@ const Published = Type.Object({
 
 export const releaseRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = async (app, { ctx }) => {
   const store = ctx.definitions;
-  const tenant = ctx.tenantId;
+  const errors = { 401: ProblemRef, 403: ProblemRef };
 
   app.post(
     '/api/releases',
     {
+      config: { auth: { resource: 'release', action: 'publish' } },
       schema: {
         summary: 'Publish drafts as one release',
         description:
@@ -33,25 +36,39 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 201: Published, 400: ProblemRef, 409: ProblemRef },
+        response: { 201: Published, 400: ProblemRef, 409: ProblemRef, ...errors },
       },
     },
     async (req, reply) => {
+      const p = principalOf(req);
       const items = req.body.items?.map((i) => ({ kind: i.kind as Kind, key: i.key }));
-      const release = await store.publish(tenant, { items, note: req.body.note }, { actor: 'admin', origin: { type: 'admin' } });
+      const release = await store.publish(p.tenantId, { items, note: req.body.note }, { actor: p.userId, origin: { type: 'admin' } });
+      // Written after the publish commits (the store owns that transaction): a crash in between loses only this log row.
+      await appendSystemLog(ctx.db.orm.em.fork(), p.tenantId, {
+        action: 'release.published',
+        actorId: p.userId,
+        actor: p.email,
+        subject: `release:${release.number}`,
+        ip: req.ip,
+        details: { number: release.number, note: release.note, published: release.published },
+      });
       return reply.status(201).send(release);
     },
   );
 
   app.get(
     '/api/releases',
-    { schema: { summary: 'Releases, newest first', tags: ['releases'], response: { 200: Type.Object({ items: Type.Array(ReleaseSummary) }) } } },
-    async () => ({ items: await store.releases(tenant) }),
+    {
+      config: { auth: { resource: 'release', action: 'read' } },
+      schema: { summary: 'Releases, newest first', tags: ['releases'], response: { 200: Type.Object({ items: Type.Array(ReleaseSummary) }), ...errors } },
+    },
+    async (req) => ({ items: await store.releases(principalOf(req).tenantId) }),
   );
 
   app.get(
     '/api/releases/:number',
     {
+      config: { auth: { resource: 'release', action: 'read' } },
       schema: {
         summary: 'One release with every definition version it pins',
         tags: ['releases'],
@@ -66,11 +83,12 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = 
           }),
           400: ProblemRef,
           404: ProblemRef,
+          ...errors,
         },
       },
     },
     async (req) => {
-      const { release, items } = await store.getRelease(tenant, req.params.number);
+      const { release, items } = await store.getRelease(principalOf(req).tenantId, req.params.number);
       return {
         id: release.id,
         number: release.number,

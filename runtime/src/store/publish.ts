@@ -2,7 +2,9 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { checkReferences, type DefinitionDocument, hasErrors, type Kind, referencesOf, type SetMember } from '../definitions/index.ts';
+import type { DictionaryItem } from '../definitions/kinds/dictionary.ts';
 import { DefinitionError, StateError } from '../errors.ts';
+import { checkDictionaryRemovals } from '../records/dictionaries.ts';
 import { recordAudit } from './audit.ts';
 import { documentOf, type Origin, type VersionRow } from './definition-rows.ts';
 import { Definition, DefinitionVersion, Release, ReleaseItem, Tenant } from './entities.ts';
@@ -63,6 +65,10 @@ export async function publishInTransaction(
 
   const members: SetMember[] = [...snapshot.values()].map((v) => ({ doc: documentOf(v) as unknown as DefinitionDocument, summary: v.summary }));
   const issues = checkReferences(members);
+  // Dictionary items tickets or records use may be disabled, never removed.
+  for (const d of chosen) {
+    if (d.kind === 'dictionary') issues.push(...(await checkDictionaryRemovals(em, tenantId, d.key, (d.body as { items: DictionaryItem[] }).items)));
+  }
   if (hasErrors(issues)) throw new DefinitionError(issues, 'The release would leave references unresolved');
 
   const number = (previous?.number ?? 0) + 1;
