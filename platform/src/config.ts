@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import type { S3Config } from '@docket/runtime/records/files/index.ts';
 import { Ajv } from 'ajv';
 import Type, { type Static } from 'typebox';
 import type { AuthSettings } from './auth/settings.ts';
+import type { ServiceOptions } from './services.ts';
 
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
@@ -21,6 +23,23 @@ export const ConfigSchema = Type.Object({
   DOCKET_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 5, default: 480, description: 'A session ends after this long without a request' }),
   DOCKET_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, default: 168, description: 'A session ends this long after sign-in' }),
   DOCKET_LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 20, description: 'Login attempts per client IP per minute' }),
+  DOCKET_MAX_UPLOAD_MB: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 2048,
+    default: 50,
+    description: 'Largest file accepted by an upload (fields may set less)',
+  }),
+  DOCKET_WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'Let webhook subscriptions target loopback and private-network addresses (off: a guard against SSRF)',
+  }),
+  DOCKET_S3_BUCKET: Type.Optional(Type.String({ minLength: 3, description: 'Keep files in this S3-compatible bucket instead of DOCKET_DATA_DIR/files' })),
+  DOCKET_S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: 'S3-compatible endpoint, e.g. http://minio:9000 (unset = AWS)' })),
+  DOCKET_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1', description: 'S3 region' }),
+  DOCKET_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  DOCKET_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  DOCKET_S3_FORCE_PATH_STYLE: Type.Boolean({ default: true, description: 'Path-style bucket URLs (MinIO and most self-hosted stores need them)' }),
+  DOCKET_S3_PREFIX: Type.Optional(Type.String({ maxLength: 200, description: 'Key prefix inside the bucket' })),
   LOG_LEVEL: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>({
     type: 'string',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -36,6 +55,28 @@ export function authSettingsOf(config: Config): Partial<AuthSettings> {
     sessionIdleMs: config.DOCKET_SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: config.DOCKET_SESSION_MAX_HOURS * 3600_000,
     loginRateLimit: config.DOCKET_LOGIN_RATE_LIMIT,
+  };
+}
+
+/** How the server's services are built from the configuration. */
+export function serviceOptionsOf(config: Config): ServiceOptions {
+  const s3: S3Config | undefined = config.DOCKET_S3_BUCKET
+    ? {
+        bucket: config.DOCKET_S3_BUCKET,
+        region: config.DOCKET_S3_REGION,
+        forcePathStyle: config.DOCKET_S3_FORCE_PATH_STYLE,
+        ...(config.DOCKET_S3_ENDPOINT ? { endpoint: config.DOCKET_S3_ENDPOINT } : {}),
+        ...(config.DOCKET_S3_PREFIX ? { prefix: config.DOCKET_S3_PREFIX } : {}),
+        ...(config.DOCKET_S3_ACCESS_KEY_ID && config.DOCKET_S3_SECRET_ACCESS_KEY
+          ? { credentials: { accessKeyId: config.DOCKET_S3_ACCESS_KEY_ID, secretAccessKey: config.DOCKET_S3_SECRET_ACCESS_KEY } }
+          : {}),
+      }
+    : undefined;
+  return {
+    dataDir: config.dataDir,
+    maxUploadBytes: Math.round(config.DOCKET_MAX_UPLOAD_MB * 1024 * 1024),
+    allowPrivateWebhookTargets: config.DOCKET_WEBHOOKS_ALLOW_PRIVATE,
+    ...(s3 ? { s3 } : {}),
   };
 }
 

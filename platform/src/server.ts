@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobQueue } from '@docket/runtime';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -6,18 +9,31 @@ import { type AuthDeps, installAuth, SECURITY_SCHEMES } from './auth/plugin.ts';
 import { RoleCatalog } from './auth/role-catalog.ts';
 import { type AuthSettings, DEFAULT_AUTH_SETTINGS } from './auth/settings.ts';
 import type { DocketContext } from './context.ts';
+import { graphqlPlugin } from './graphql/index.ts';
 import { authRoutes } from './http/auth.ts';
 import { definitionRoutes } from './http/definitions.ts';
 import { healthRoutes } from './http/health.ts';
 import { orgRoutes } from './http/org.ts';
 import { ProblemSchema, sendProblem, toProblem } from './http/problem.ts';
+import { recordRoutes } from './http/records.ts';
 import { releaseRoutes } from './http/releases.ts';
 import { systemLogRoutes } from './http/system-log.ts';
+import { ticketRoutes } from './http/tickets.ts';
 import { tokenRoutes } from './http/tokens.ts';
 import { userRoutes } from './http/users.ts';
+import { webhookRoutes } from './http/webhooks.ts';
+import { createServices, type ServiceOptions, type Services } from './services.ts';
 
 export interface ServerOptions {
   logger?: FastifyBaseLogger;
+  /**
+   * The runtime services (job queue, ticket and record services, webhooks). `docket start` passes
+   * the ones its engine workers share; without them the server starts a job queue of its own,
+   * stopped when the server closes (tests).
+   */
+  services?: Services;
+  /** Used only when `services` is absent. */
+  serviceOptions?: Partial<ServiceOptions>;
   /** Sign-in settings (lockout, session lifetime, login rate limit); defaults in auth/settings.ts. */
   auth?: Partial<AuthSettings>;
 }
@@ -70,6 +86,19 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   await app.register(systemLogRoutes, { auth });
   await app.register(definitionRoutes, { ctx });
   await app.register(releaseRoutes, { ctx });
+  let services = options.services;
+  if (!services) {
+    const queue = await JobQueue.start(ctx.db, { log: () => {} });
+    app.addHook('onClose', () => queue.stop({ graceful: false }));
+    services = await createServices(ctx, queue, { dataDir: join(tmpdir(), 'docket-test-files'), ...options.serviceOptions });
+  }
+  await app.register(ticketRoutes, {
+    tickets: services.tickets,
+    ...(options.serviceOptions?.maxUploadBytes ? { maxUploadBytes: options.serviceOptions.maxUploadBytes } : {}),
+  });
+  await app.register(recordRoutes, { ctx, records: services.records });
+  await app.register(webhookRoutes, { webhooks: services.webhooks });
+  await app.register(graphqlPlugin, { ctx, tickets: services.tickets, records: services.records });
   app.get('/api/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -104,7 +104,7 @@ export async function startTestServer(
   if (options.core !== false) await t.store.importFolder(tenantId, CORE_DEFINITIONS, { actor: 'system', origin: { type: 'core', name: 'docket' } });
   const app = await buildServer(
     { db: t.db, definitions: t.store, tenantId, version: 'test', ...options.ctx },
-    { auth: { loginRateLimit: 10_000, ...options.auth } },
+    { auth: { loginRateLimit: 10_000, ...options.auth }, serviceOptions: { dataDir: t.dataDir, allowPrivateWebhookTargets: true } },
   );
   const server = { app, tenantId, slug };
   const admin = await signInAs(server, t, { roles: ['admin'], name: 'Admin' });

@@ -61,7 +61,15 @@ export const COMMANDS: Record<string, Command> = {
       const { ManagerDirectory } = await import('../auth/directory.ts');
       const { authSettingsOf } = await import('../config.ts');
       ctx.directory = await new ManagerDirectory(ctx.db.orm).start(60_000, (err) => logger.error({ err }, 'refreshing the manager directory failed'));
-      const app = await buildServer(ctx, { logger, auth: authSettingsOf(cfg) });
+      const { serviceOptionsOf } = await import('../config.ts');
+      const { JobQueue } = await runtime();
+      const { createServices } = await import('../services.ts');
+      // The job queue starts before the routes: ticket actions queue their timers and webhooks in their own transactions.
+      const queue = await JobQueue.start(ctx.db, {
+        log: (level, message, details) => (level === 'error' ? logger.error(details ?? {}, message) : level === 'warn' ? logger.warn(message) : undefined),
+      });
+      const services = await createServices(ctx, queue, serviceOptionsOf(cfg));
+      const app = await buildServer(ctx, { logger, auth: authSettingsOf(cfg), services });
       // The engine (job queue, timer and outbox workers) starts once the server listens, so health answers sooner.
       let engine: Promise<{ stop(): Promise<void> }> | undefined;
       const stopEngine = async () => {
@@ -87,6 +95,7 @@ export const COMMANDS: Record<string, Command> = {
         graceful.uninstall();
         ctx.directory?.stop();
         await app.close();
+        await queue.stop({ graceful: false });
         await ctx.db.close();
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'EADDRINUSE')
@@ -94,7 +103,10 @@ export const COMMANDS: Record<string, Command> = {
         throw e;
       }
       engine = import('../engine.ts').then(({ startEngine }) =>
-        startEngine(ctx, logger, cfg.DOCKET_WEBHOOK_SECRET ? { webhookSecret: cfg.DOCKET_WEBHOOK_SECRET } : {}),
+        startEngine(ctx, services, logger, {
+          allowPrivateWebhookTargets: cfg.DOCKET_WEBHOOKS_ALLOW_PRIVATE,
+          ...(cfg.DOCKET_WEBHOOK_SECRET ? { webhookSecret: cfg.DOCKET_WEBHOOK_SECRET } : {}),
+        }),
       );
       engine.catch((err) => logger.error({ err }, 'the process engine failed to start; timers and notifications are not running'));
       if (['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST))

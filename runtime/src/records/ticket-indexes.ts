@@ -11,7 +11,7 @@ const catalog = new TicketTypeCatalog();
  * builds take time on big tables: run it from a job after a publish, never inside one.
  * Returns the index names it made sure of.
  */
-export async function ensureSearchIndexes(em: EntityManager, tenantId: string): Promise<string[]> {
+export async function ensureSearchIndexes(em: EntityManager, tenantId: string, options: { concurrently?: boolean } = {}): Promise<string[]> {
   const [r] = await em.execute<{ number: number | null }[]>('select max(number) as number from release where tenant_id = ?', [tenantId]);
   if (!r?.number) return [];
   const wanted = new Map<string, string>();
@@ -26,7 +26,16 @@ export async function ensureSearchIndexes(em: EntityManager, tenantId: string): 
       wanted.set(name, expr);
     }
   }
-  for (const [name, expr] of wanted) await em.execute(`create index if not exists ${name} on ticket (tenant_id, ${expr})`);
+  for (const [name, expr] of wanted) {
+    if (options.concurrently) {
+      // PostgreSQL: build without blocking writes (outside any transaction). A build that failed
+      // half-way leaves an invalid index that "if not exists" would keep: drop it and build again.
+      await em
+        .execute(`select 1 from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ? and not i.indisvalid`, [name])
+        .then((invalid) => (invalid.length ? em.execute(`drop index concurrently if exists ${name}`) : undefined));
+      await em.execute(`create index concurrently if not exists ${name} on ticket (tenant_id, ${expr})`);
+    } else await em.execute(`create index if not exists ${name} on ticket (tenant_id, ${expr})`);
+  }
   return [...wanted.keys()].sort();
 }
 
