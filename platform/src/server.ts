@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AuthDeps, installAuth, SECURITY_SCHEMES } from './auth/plugin.ts';
 import { RoleCatalog } from './auth/role-catalog.ts';
+import type { AuthRule } from './auth/rules.ts';
 import { type AuthSettings, DEFAULT_AUTH_SETTINGS } from './auth/settings.ts';
 import type { DocketContext } from './context.ts';
 import { graphqlPlugin } from './graphql/index.ts';
@@ -23,6 +24,21 @@ import { tokenRoutes } from './http/tokens.ts';
 import { userRoutes } from './http/users.ts';
 import { webhookRoutes } from './http/webhooks.ts';
 import { createServices, type ServiceOptions, type Services } from './services.ts';
+
+/** One registered route as the authorization-matrix test and the docs see it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: AuthRule | undefined;
+  hasSchema: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered under /api, in registration order. */
+    docketRoutes: RouteEntry[];
+  }
+}
 
 export interface ServerOptions {
   logger?: FastifyBaseLogger;
@@ -47,6 +63,14 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const auth: AuthDeps = { orm: ctx.db.orm, settings: { ...DEFAULT_AUTH_SETTINGS, ...options.auth }, roles: new RoleCatalog() };
+  const routes: RouteEntry[] = [];
+  app.decorate('docketRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    if (!r.url.startsWith('/api')) return;
+    for (const method of [r.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: r.url, auth: r.config?.auth, hasSchema: Boolean(r.schema && !r.schema.hide) });
+    }
+  });
   // Before any route: its onRoute hook refuses /api routes without config.auth.
   await installAuth(app, auth);
   app.addSchema(ProblemSchema);

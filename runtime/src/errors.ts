@@ -15,8 +15,8 @@ export class DocketError extends Error {
 
 /** Something named by the caller does not exist (in the caller's tenant). */
 export class NotFoundError extends DocketError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('NOT_FOUND', message, details);
+  constructor(message: string, details?: Record<string, unknown>, code = 'NOT_FOUND') {
+    super(code, message, details);
   }
 }
 

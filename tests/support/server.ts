@@ -6,6 +6,7 @@ import { hashPassword } from '../../platform/src/auth/passwords.ts';
 import type { AuthSettings } from '../../platform/src/auth/settings.ts';
 import type { DocketContext } from '../../platform/src/context.ts';
 import { buildServer } from '../../platform/src/server.ts';
+import type { ServiceOptions } from '../../platform/src/services.ts';
 import type { TestDatabase } from './databases.ts';
 
 /** A signed-in caller: send `headers` with every request (the session cookie and the CSRF token). */
@@ -97,14 +98,14 @@ export async function signInAs(server: Pick<TestServer, 'app' | 'tenantId' | 'sl
  */
 export async function startTestServer(
   t: TestDatabase,
-  options: { core?: boolean; auth?: Partial<AuthSettings>; slug?: string; ctx?: Partial<DocketContext> } = {},
+  options: { core?: boolean; auth?: Partial<AuthSettings>; slug?: string; ctx?: Partial<DocketContext>; services?: Partial<ServiceOptions> } = {},
 ): Promise<TestServer> {
   const slug = options.slug ?? `srv${process.pid}-${++counter}`;
   const tenantId = await t.newTenant(slug);
   if (options.core !== false) await t.store.importFolder(tenantId, CORE_DEFINITIONS, { actor: 'system', origin: { type: 'core', name: 'docket' } });
   const app = await buildServer(
     { db: t.db, definitions: t.store, tenantId, version: 'test', ...options.ctx },
-    { auth: { loginRateLimit: 10_000, ...options.auth }, serviceOptions: { dataDir: t.dataDir, allowPrivateWebhookTargets: true } },
+    { auth: { loginRateLimit: 10_000, ...options.auth }, serviceOptions: { dataDir: t.dataDir, allowPrivateWebhookTargets: true, ...options.services } },
   );
   const server = { app, tenantId, slug };
   const admin = await signInAs(server, t, { roles: ['admin'], name: 'Admin' });

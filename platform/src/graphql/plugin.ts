@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { GraphQLError } from 'graphql';
 import mercurius from 'mercurius';
 import type { DocketContext } from '../context.ts';
+import { sendProblem, toProblem } from '../http/problem.ts';
 import { type GraphqlRecords, requestContext } from './context.ts';
 import { DEFAULT_LIMITS, limitRules, type QueryLimits } from './limits.ts';
 import { ticketLoaders } from './loaders.ts';
@@ -14,7 +15,7 @@ export interface GraphqlOptions {
   ctx?: DocketContext;
   tickets: TicketServiceApi;
   records: GraphqlRecords;
-  /** GraphiQL at /graphiql; default: on unless NODE_ENV is production. */
+  /** GraphiQL at /graphiql (outside /api, unauthenticated page; queries still need a session); default off. */
   graphiql?: boolean;
   limits?: Partial<QueryLimits>;
   /** Default /api/graphql. */
@@ -52,18 +53,35 @@ export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, opt
     customerType: options.customerType ?? 'customer',
     productType: options.productType ?? 'product',
   };
+  const path = options.path ?? '/api/graphql';
+  // The OpenAPI document lists the GraphQL endpoint too; its contract is the schema in docs/graphql.md.
+  app.addHook('onRoute', (route) => {
+    if (route.url === path) route.schema = { ...route.schema, summary: 'GraphQL read API: tickets, records and their relations', tags: ['graphql'] };
+  });
+  const formatError = (execution: Parameters<typeof mercurius.defaultErrorFormatter>[0], ctx: Parameters<typeof mercurius.defaultErrorFormatter>[1]) =>
+    mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map(withCode) }, ctx);
   await app.register(mercurius, {
     schema: SCHEMA,
     resolvers: resolvers(services) as never,
     loaders: ticketLoaders(services) as never,
     context: (req) => requestContext(req),
-    path: options.path ?? '/api/graphql',
-    graphiql: options.graphiql ?? process.env.NODE_ENV !== 'production',
+    path,
+    graphiql: options.graphiql ?? false,
     // The rules read each request's variables (first: $n), which rules out mercurius' query cache.
     cache: false,
     validationRules: ({ variables }) => limitRules(limits, variables ?? {}),
     allowBatchedQueries: false,
     additionalRouteOptions: { config: { auth: { authenticated: true } } },
-    errorFormatter: (execution, ctx) => mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map(withCode) }, ctx),
+    errorFormatter: formatError,
+    // Refusals of the auth hook (401, 403 CSRF) answer as on every other route: problem+json.
+    errorHandler: async (error, req, reply) => {
+      if (error instanceof DocketError) {
+        await sendProblem(reply, toProblem(error, req));
+        return;
+      }
+      const gql = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
+      const { statusCode, response } = formatError({ data: null, errors: [gql] }, { reply } as never);
+      await reply.code(statusCode).send(response);
+    },
   });
 };

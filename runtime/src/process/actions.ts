@@ -157,7 +157,7 @@ export function runTaskCommand(run: Run, taskId: string, action: TaskAction, act
     if (run.state.done.some((d) => d.task === taskId) || run.state.status !== 'running') {
       throw new ConflictError(`task ${taskId} is already finished`, { task: taskId }, 'TASK_ALREADY_COMPLETED');
     }
-    throw new NotFoundError(`no task ${taskId} on this ticket`, { task: taskId });
+    throw new NotFoundError(`no task ${taskId} on this ticket`, { task: taskId }, 'TASK_NOT_FOUND');
   }
   const node = run.node(task.node);
   const allowed = permittedActions(node, task, run.ctx.ticket, actor);

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { ForbiddenError, InputError, NotFoundError } from '../errors.ts';
+import { saveFile } from './files/file-objects.ts';
 import type { FieldSpec } from './ticket-definitions.ts';
 import type { TicketDeps } from './ticket-deps.ts';
 import { checkId, loadTicketRow, refreshSearchTokens } from './ticket-rows.ts';
@@ -143,8 +144,6 @@ export class TicketActivity {
     const maxMb = spec?.props.maxSizeMb as number | undefined;
     const limit = maxMb !== undefined ? maxMb * 1024 * 1024 : this.deps.maxUploadBytes;
     if (file.bytes.length > limit) throw bad('file', 'FILE_TOO_LARGE', `the file is ${file.bytes.length} bytes; at most ${limit} are accepted here`);
-    // Content-addressed: bytes stored before the transaction are harmless if it rolls back.
-    const stored = await this.deps.files.put(file.bytes);
     return this.deps.orm.em.fork().transactional(async (tx) => {
       const { row } = await this.access(tx, tenantId, caller, id);
       const maxFiles = spec?.props.maxFiles as number | undefined;
@@ -156,12 +155,21 @@ export class TicketActivity {
         );
         if (n >= maxFiles) throw bad('field', 'TOO_MANY_FILES', `${file.field} holds at most ${maxFiles} files`);
       }
-      const fileId = uuidv7();
-      const now = this.deps.now();
-      await tx.execute(
-        'insert into file_object (tenant_id, id, sha256, size, content_type, filename, uploaded_by, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-        [tenantId, fileId, stored.sha256, stored.size, file.contentType, filename, caller.actor.id, now],
+      // The content decides the type (a PDF named photo.png is refused); bytes are content-addressed,
+      // so a rolled-back transaction leaves nothing a reader can reach.
+      const saved = await saveFile(
+        tx,
+        this.deps.files,
+        tenantId,
+        { bytes: file.bytes, filename, contentType: file.contentType, uploadedBy: caller.actor.id },
+        {
+          maxBytes: limit,
+          ...(accept ? { accept } : {}),
+        },
       );
+      const fileId = saved.id;
+      const stored = { sha256: saved.sha256, size: saved.size };
+      const now = this.deps.now();
       const attachmentId = uuidv7();
       await tx.execute('insert into ticket_attachment (tenant_id, id, ticket_id, file_id, field, uploaded_by, created_at) values (?, ?, ?, ?, ?, ?, ?)', [
         tenantId,
@@ -183,7 +191,7 @@ export class TicketActivity {
       return {
         id: attachmentId,
         filename,
-        contentType: file.contentType,
+        contentType: saved.contentType,
         size: stored.size,
         sha256: stored.sha256,
         field: file.field ?? null,

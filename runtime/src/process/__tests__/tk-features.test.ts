@@ -460,7 +460,7 @@ describe('task actions', () => {
     expect(() => e.act(b, 'complete', tech)).toThrow(expect.objectContaining({ code: 'TASK_ALREADY_COMPLETED' }));
     expect(outcomes(e)).toEqual(['a:completed', 'b:completed']);
     const running = await chain([step('a', '', toTech)]);
-    expect(() => running.act('k999', 'complete', tech)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => running.act('k999', 'complete', tech)).toThrow(expect.objectContaining({ code: 'TASK_NOT_FOUND' }));
   });
 
   it('an action the step does not offer is refused with ACTION_NOT_ALLOWED', async () => {
