@@ -127,6 +127,11 @@ export class TicketService implements TicketServiceApi {
         timeZone,
         now,
       });
+      // Serial-number fields are the server's to fill, each with its own gap-free counter.
+      for (const f of spec.fields) {
+        if (f.type !== 'serialNumber' || typeof f.props.pattern !== 'string') continue;
+        data[f.key] = await allocateNumber(em, tenantId, { pattern: f.props.pattern }, { subject: `${spec.key}.${f.key}`, orgUnit, timeZone, now });
+      }
       const titleValue = spec.type.titleField ? data[spec.type.titleField] : undefined;
       const title = input.title ?? (typeof titleValue === 'string' ? titleValue : undefined);
       const snapshot = await this.runtime.createTicketIn(em, tenantId, {
