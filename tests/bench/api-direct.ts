@@ -4,6 +4,7 @@
  * through a `pg` pool at the same offered rate — the database's share of the latency.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskFileStore, openDatabase } from '@docket/runtime';
@@ -28,9 +29,11 @@ export async function captureSql(url: string, tenantId: string, userId: string, 
   const dataDir = await mkdtemp(join(tmpdir(), 'docket-api-capture-'));
   const db = await openDatabase({ databaseUrl: url, dataDir, poolMax: 1 });
   const seen: Statement[] = [];
-  const original = pg.Client.prototype.query;
+  // MikroORM talks to PostgreSQL through its own copy of `pg`: watch that one.
+  const ormPg = createRequire(import.meta.resolve('@mikro-orm/postgresql'))('pg') as typeof pg;
+  const original = ormPg.Client.prototype.query;
   // Every statement MikroORM sends, with its parameters, exactly as the server sends them.
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  ormPg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [q, v] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
     const text = typeof q === 'string' ? q : q.text;
     if (!/^\s*(begin|commit|rollback|select 1)\b/i.test(text)) seen.push({ text, values: (typeof q === 'string' ? v : q.values) ?? [] });
@@ -52,7 +55,7 @@ export async function captureSql(url: string, tenantId: string, userId: string, 
     const detail = seen.splice(0);
     return { list, detail, ticket: sample.detail, source };
   } finally {
-    pg.Client.prototype.query = original;
+    ormPg.Client.prototype.query = original;
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -90,7 +93,8 @@ export async function replay(
     const due = t0 + (i * 1000) / options.rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const statements = i % 2 === 0 ? sql.list.map((s) => swap(s, sql.source, options.pickSource())) : sql.detail.map((s) => swap(s, sql.ticket, options.pickTicket()));
+    const statements =
+      i % 2 === 0 ? sql.list.map((s) => swap(s, sql.source, options.pickSource())) : sql.detail.map((s) => swap(s, sql.ticket, options.pickTicket()));
     const start = performance.now();
     inflight.push(run(statements).then(() => void latencies.push(performance.now() - start)));
   }

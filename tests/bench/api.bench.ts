@@ -66,6 +66,8 @@ const server: ChildProcess = spawn(process.execPath, [join(ROOT, 'platform/bin/d
     NODE_ENV: 'production',
     DOCKET_ADMIN_EMAIL: ADMIN.email,
     DOCKET_ADMIN_PASSWORD: ADMIN.password,
+    // BENCH_API_PROFILE=1 writes the server's CPU profile into tests/bench/profiles/.
+    ...(process.env.BENCH_API_PROFILE === '1' ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(ROOT, 'tests/bench/profiles')}` } : {}),
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -123,8 +125,8 @@ try {
   };
   const { mine } = await generateTickets(client, template, TICKETS, technician, log);
   const t0 = performance.now();
-  await client.query('analyze');
-  log(`analyze in ${((performance.now() - t0) / 1000).toFixed(1)} s; the technician is on ${mine.length} tickets`);
+  await client.query('vacuum analyze');
+  log(`vacuum analyze in ${((performance.now() - t0) / 1000).toFixed(1)} s; the technician is on ${mine.length} tickets`);
 
   const tech = await signIn(TECH);
   const pick = () => mine[Math.floor(Math.random() * mine.length)] as string;
@@ -132,6 +134,12 @@ try {
   const listPath = (s: string) => `/api/tickets?type=general&filter=${encodeURIComponent(`data.source:eq:${s}`)}&limit=20`;
   // The SQL one list and one detail request run, captured from the same service the server uses.
   const sql = await captureSql(url, template.tenantId, technician, { list: listPath('wechat'), detail: pick() });
+  if (process.env.BENCH_API_SQL === '1') {
+    for (const s of [...sql.list, ...sql.detail]) {
+      const plan = await client.query(`explain analyze ${s.text}`, s.values as unknown[]);
+      log(`${s.text.replace(/\s+/g, ' ')}  ${JSON.stringify(s.values)}\n${plan.rows.map((r) => `#   ${r['QUERY PLAN']}`).join('\n')}`);
+    }
+  }
 
   const offer = (seconds: number) =>
     autocannon({
@@ -170,8 +178,11 @@ try {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   await rm(dataDir, { recursive: true, force: true });
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`drop database if exists ${dbName} with (force)`);
-  await c.end();
+  // BENCH_API_KEEP=1 leaves the database for EXPLAIN sessions (with a DATABASE_URL of your own).
+  if (process.env.BENCH_API_KEEP !== '1') {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`drop database if exists ${dbName} with (force)`);
+    await c.end();
+  }
 }

@@ -1,5 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import { type EmbeddedDatabase, startEmbedded } from './embedded.ts';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -37,6 +38,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // PGlite is one session: a bigger pool only queues at the socket.
       pool: { min: 0, max: options.poolMax ?? (embedded ? 4 : 10) },
       allowGlobalContext: false,
+      // PostgreSQL: an API answers many small queries; parallel workers cost more to start than they
+      // save and steal cores from other requests (reports may raise it per transaction with SET LOCAL).
+      ...(embedded
+        ? {}
+        : {
+            onCreateConnection: (c: unknown) =>
+              (c as DatabaseConnection).executeQuery(CompiledQuery.raw('set max_parallel_workers_per_gather = 0')).then(() => undefined),
+          }),
       ensureDatabase: false,
       debug: false,
     });

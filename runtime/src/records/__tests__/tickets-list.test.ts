@@ -97,6 +97,26 @@ describe.each(BACKENDS)('ticket lists on %s', (_name, open) => {
     }
   });
 
+  it('pages a participant-only caller through exactly their tickets, newest first, from their member index', async () => {
+    const tech = caller({ id: 'tech-pager' }, ['participant']);
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const made = await w.service.create(w.tenant, tech, { type: 'repair', data: { title: `mine ${i}`, amount: i } });
+      mine.unshift(made.id);
+      await w.service.create(w.tenant, admin(), { type: 'repair', data: { title: `not mine ${i}`, amount: i } });
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await w.service.list(w.tenant, tech, { type: 'repair', limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(mine);
+    const filtered = await w.service.list(w.tenant, tech, { type: 'repair', filters: [{ field: 'data.amount', op: 'gte', value: 3 }] });
+    expect(filtered.items.map((i) => i.title)).toEqual(['mine 4', 'mine 3']);
+  });
+
   it('shows views: mine (my open steps), unassigned and overdue', async () => {
     const dispatcher = caller({ id: 'disp', roles: ['dispatcher'] }, ['all']);
     const mine = await w.service.list(w.tenant, dispatcher, { view: 'mine', limit: 200 });

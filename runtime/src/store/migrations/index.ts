@@ -4,6 +4,7 @@ import { Migration20261123150000_identity } from './Migration20261123150000_iden
 import { Migration20261123151000_records } from './Migration20261123151000_records.ts';
 import { Migration20261123151500_tickets } from './Migration20261123151500_tickets.ts';
 import { Migration20261123152000_webhooks } from './Migration20261123152000_webhooks.ts';
+import { Migration20261123153000_ticket_member } from './Migration20261123153000_ticket_member.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123151000_records', class: Migration20261123151000_records },
   { name: 'Migration20261123151500_tickets', class: Migration20261123151500_tickets },
   { name: 'Migration20261123152000_webhooks', class: Migration20261123152000_webhooks },
+  { name: 'Migration20261123153000_ticket_member', class: Migration20261123153000_ticket_member },
 ];
