@@ -77,7 +77,11 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Docket API', version: ctx.version, description: 'Definitions, releases, users and org data of a Docket tenant.' },
+      info: {
+        title: 'Docket API',
+        version: ctx.version,
+        description: 'Tickets, records, forms, users and org data, webhooks, definitions and releases of a Docket tenant. GraphQL read API at /api/graphql.',
+      },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },

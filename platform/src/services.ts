@@ -14,7 +14,11 @@ export interface Services {
   tickets: TicketService;
   records: RecordService;
   webhooks: WebhookService;
+  /** Largest upload accepted, in bytes. */
+  maxUploadBytes: number;
 }
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export interface ServiceOptions {
   /** Files go to <dataDir>/files unless an S3-compatible store is configured. */
@@ -37,10 +41,8 @@ export async function createServices(ctx: DocketContext, queue: JobQueue, option
   const files = openFileStore({ dataDir: options.dataDir, ...(options.s3 ? { s3: options.s3 } : {}) });
   const runtime = new ProcessRuntime(orm, { wakeups: processWakeups(queue), ...(ctx.directory ? { directory: ctx.directory } : {}) });
   const webhooks = new WebhookService(orm, queue, { allowPrivateTargets: options.allowPrivateWebhookTargets ?? false });
-  const tickets = new TicketService(orm, runtime, files, {
-    onEvent: webhooks.enqueueTicketEvent,
-    ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
-  });
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const tickets = new TicketService(orm, runtime, files, { onEvent: webhooks.enqueueTicketEvent, maxUploadBytes });
   const records = new RecordService(orm);
-  return { queue, files, runtime, tickets, records, webhooks };
+  return { queue, files, runtime, tickets, records, webhooks, maxUploadBytes };
 }

@@ -92,12 +92,9 @@ export function toProblem(error: unknown, req: FastifyRequest): Problem {
   if (error instanceof ConflictError) {
     const issues = (error.details?.issues as DefinitionIssue[] | undefined)?.map((i) => issueForClient(i, locale));
     // Uniqueness conflicts name the fields and the record that already holds the value.
-    const { existingId, fields } = (error.details ?? {}) as { existingId?: unknown; fields?: unknown };
-    return make(409, error.code, error.message, {
-      ...(issues ? { errors: issues } : {}),
-      ...(existingId !== undefined ? { existingId } : {}),
-      ...(fields !== undefined ? { fields } : {}),
-    });
+    // Other details (existingId and fields of a uniqueness conflict, currentVersion of a stale write) go along.
+    const { issues: _issues, ...rest } = (error.details ?? {}) as Record<string, unknown>;
+    return make(409, error.code, error.message, { ...rest, ...(issues ? { errors: issues } : {}) });
   }
   if (error instanceof NotFoundError) return make(404, error.code, error.message);
   if (error instanceof StateError) return make(409, error.code, error.message, error.details ?? {});

@@ -1,4 +1,5 @@
 import { InputError } from '@docket/runtime';
+import type { TicketService } from '@docket/runtime/records/tickets.ts';
 import type { TicketCaller, TicketFilter, TicketQuery, TicketServiceApi } from '@docket/runtime/records/tickets-api.ts';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -22,7 +23,7 @@ import {
 } from './ticket-schemas.ts';
 
 export interface TicketRouteOptions {
-  tickets: TicketServiceApi;
+  tickets: TicketServiceApi & { upload: TicketService['upload'] };
   /** Largest upload accepted, in bytes (fields may set smaller limits). */
   maxUploadBytes?: number;
 }
@@ -49,6 +50,13 @@ export function parseFilter(raw: string): TicketFilter {
   if (op === 'isNull') return { field, op, value: m[3] === undefined ? true : m[3] !== 'false' };
   if (m[3] === undefined) throw new InputError('BAD_FILTER', `filter "${raw}" needs a value`, { filter: raw });
   return { field, op, value: op === 'in' ? m[3].split(',') : m[3] };
+}
+
+async function filePart(req: FastifyRequest) {
+  if (!req.isMultipart()) throw new InputError('MULTIPART_REQUIRED', 'send the file as multipart/form-data with a part named "file"');
+  const part = await req.file();
+  if (!part) throw new InputError('FILE_MISSING', 'no file part in the upload', { part: 'file' });
+  return part;
 }
 
 export const ticketRoutes: FastifyPluginAsyncTypebox<TicketRouteOptions> = async (app, { tickets, maxUploadBytes = 50 * 1024 * 1024 }) => {
@@ -217,9 +225,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<TicketRouteOptions> = async
       },
     },
     async (req, reply) => {
-      if (!req.isMultipart()) throw new InputError('MULTIPART_REQUIRED', 'send the file as multipart/form-data with a part named "file"');
-      const part = await req.file();
-      if (!part) throw new InputError('FILE_MISSING', 'no file part in the upload', { part: 'file' });
+      const part = await filePart(req);
       const bytes = await part.toBuffer();
       const fieldValue = part.fields.field;
       const field = fieldValue && 'value' in fieldValue ? String(fieldValue.value) : undefined;
@@ -233,12 +239,43 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<TicketRouteOptions> = async
     },
   );
 
+  app.post(
+    '/api/files',
+    {
+      config: { auth: { resource: 'ticket', action: 'read' } },
+      schema: {
+        summary: 'Upload a file for a form field (multipart/form-data: `file`); put the returned id in an attachment or signature value',
+        tags,
+        consumes: ['multipart/form-data'],
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            sha256: Type.String(),
+            size: Type.Integer(),
+            contentType: Type.String({ description: 'As the content shows it, not as the client said' }),
+            filename: Type.String(),
+            uploadedBy: Type.String(),
+            createdAt: Type.String(),
+          }),
+          413: ProblemRef,
+          415: ProblemRef,
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const part = await filePart(req);
+      const bytes = await part.toBuffer();
+      return reply.status(201).send(await tickets.upload(tenant(req), callerOf(req), { filename: part.filename, contentType: part.mimetype, bytes }));
+    },
+  );
+
   app.get(
     '/api/tickets/:id/attachments/:attachmentId',
     {
       config: { auth: { resource: 'ticket', action: 'read' } },
       schema: {
-        summary: 'Download an attachment (authorized like its ticket)',
+        summary: 'Download an attachment by its attachment id or by the fileId a field value names (authorized like its ticket)',
         tags,
         params: Type.Object({ id: TicketId, attachmentId: Type.String({ format: 'uuid' }) }),
         response: { 200: Type.Unsafe({ type: 'string', format: 'binary' }), ...errors },

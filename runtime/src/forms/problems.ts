@@ -30,6 +30,7 @@ export const FIELD_CODES = [
   'FIELD_INCOMPLETE',
   'FIELD_NOT_EDITABLE',
   'FIELD_UNKNOWN',
+  'FIELD_FILE_UNKNOWN',
 ] as const;
 export type FieldCode = (typeof FIELD_CODES)[number];
 
@@ -90,6 +91,7 @@ const MESSAGES: Record<FieldCode, (p: Params) => [string, string]> = {
   FIELD_INCOMPLETE: (p) => [`needs a ${s(p.part)}`, `缺少${s(p.partZh ?? p.part)}`],
   FIELD_NOT_EDITABLE: () => ['cannot be changed here', '当前不可修改'],
   FIELD_UNKNOWN: () => ['is not a field of this form', '不是此表单的字段'],
+  FIELD_FILE_UNKNOWN: () => ['names a file that was not uploaded by you', '引用了不是您上传的文件'],
 };
 
 export interface ProblemSubject {

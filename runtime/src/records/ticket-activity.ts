@@ -180,6 +180,17 @@ export class TicketActivity {
         caller.actor.id,
         now,
       ]);
+      if (spec && file.field) {
+        // The field's value lists its files, as if the form had been saved with this one added.
+        const [root, key] = (file.field.includes('.') ? file.field : `data.${file.field}`).split('.') as [string, string];
+        const ref = JSON.stringify([{ fileId, name: saved.filename, size: saved.size, contentType: saved.contentType }]);
+        await tx.execute(
+          `update ticket set ${root === 'receipt' ? 'receipt' : 'data'} = jsonb_set(${root === 'receipt' ? 'receipt' : 'data'}, array[?]::text[],
+                  coalesce(${root === 'receipt' ? 'receipt' : 'data'} -> ?, '[]'::jsonb) || ?::jsonb), version = version + 1, updated_at = ?
+            where tenant_id = ? and id = ?`,
+          [key, key, ref, now, tenantId, id],
+        );
+      }
       await this.deps.emit(tx, tenantId, {
         type: 'ticket.attached',
         ticketId: id,
@@ -208,11 +219,12 @@ export class TicketActivity {
     const [row] = await em.execute<AttachmentRow[]>(
       `select a.id, f.filename, f.content_type, f.size, f.sha256, a.field, a.uploaded_by, a.created_at
          from ticket_attachment a join file_object f on f.tenant_id = a.tenant_id and f.id = a.file_id
-        where a.tenant_id = ? and a.ticket_id = ? and a.id = ?`,
-      [tenantId, id, attachmentId],
+        where a.tenant_id = ? and a.ticket_id = ? and (a.id = ? or a.file_id = ?)
+        order by a.created_at limit 1`,
+      [tenantId, id, attachmentId, attachmentId],
     );
     const path = row?.field ? (row.field.includes('.') ? row.field : `data.${row.field}`) : undefined;
-    if (!row || (path && !access.visible(path))) throw new NotFoundError(`no attachment ${attachmentId}`, { attachment: attachmentId });
+    if (!row || (path && !access.visible(path))) throw new NotFoundError(`no attachment ${attachmentId}`, { attachment: attachmentId }, 'ATTACHMENT_NOT_FOUND');
     return { attachment: attachmentOf(row), bytes: await this.deps.files.get(row.sha256) };
   }
 }

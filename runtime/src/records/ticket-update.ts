@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { StateError } from '../errors.ts';
 import { addAudit, Batch, type Change } from '../process/persist.ts';
 import type { TicketTypeSpec } from './ticket-definitions.ts';
+import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, maskRow, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
 import { type DetailRow, refreshSearchTokens } from './ticket-rows.ts';
@@ -111,6 +112,7 @@ export async function updateInTransaction(em: EntityManager, tenantId: string, u
       row.id,
     ],
   );
+  await linkFormFiles(em, tenantId, row.id, spec.fields, data, u.caller.actor.id);
   if (changes.some((c) => c.field === 'title' || c.field === 'description')) await refreshSearchTokens(em, tenantId, row.id);
   const audit = new Batch();
   addAudit(audit, tenantId, row.id, u.caller.actor.id, 'ticket.update', u.now, { changes, events: [] });

@@ -5,12 +5,14 @@ import { ticketHistory } from '../process/queries.ts';
 import type { ProcessRuntime } from '../process/runtime.ts';
 import type { FileStore } from '../store/files.ts';
 import { scopesFor } from './access.ts';
+import { type FileObject, saveFile } from './files/file-objects.ts';
 import { allocateNumber, type NumberingRule } from './numbering.ts';
 import { scopePredicate } from './scope.ts';
 import { TicketActivity } from './ticket-activity.ts';
 import { TicketTypeCatalog, type TicketTypeSpec } from './ticket-definitions.ts';
 import type { TicketDeps } from './ticket-deps.ts';
 import { eraseSensitive } from './ticket-erase.ts';
+import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
@@ -87,6 +89,17 @@ export class TicketService implements TicketServiceApi {
     return this.activity.comments(tenantId, caller, id);
   }
 
+  /**
+   * A file uploaded before the form that names it is saved (POST /api/files): only its uploader
+   * may then put it in an attachment or signature field, which links it to the ticket.
+   */
+  async upload(tenantId: string, caller: TicketCaller, file: { filename: string; contentType: string; bytes: Buffer }): Promise<FileObject> {
+    if (!caller.access.canCreate && !caller.access.canUpdate) throw new ForbiddenError('you may not upload files');
+    return this.orm.em
+      .fork()
+      .transactional((em) => saveFile(em, this.deps.files, tenantId, { ...file, uploadedBy: caller.actor.id }, { maxBytes: this.deps.maxUploadBytes }));
+  }
+
   attach(tenantId: string, caller: TicketCaller, id: string, file: { filename: string; contentType: string; bytes: Buffer; field?: string }) {
     return this.activity.attach(tenantId, caller, id, file);
   }
@@ -160,6 +173,7 @@ export class TicketService implements TicketServiceApi {
           snapshot.id,
         ],
       );
+      await linkFormFiles(em, tenantId, snapshot.id, spec.fields, data, caller.actor.id);
       await refreshSearchTokens(em, tenantId, snapshot.id);
       await this.emit(em, tenantId, { type: 'ticket.created', ticketId: snapshot.id, ticketType: spec.key, number, actor: caller.actor.id, details: {} });
       return snapshot.id;
