@@ -30,7 +30,7 @@ const ITEMS = `select ri.kind, ri.key, ri.version, dv.body, dv.source
   from release r
   join release_item ri on ri.tenant_id = r.tenant_id and ri.release_id = r.id
   join definition_version dv on dv.tenant_id = ri.tenant_id and dv.kind = ri.kind and dv.key = ri.key and dv.version = ri.version
- where r.tenant_id = ? and r.number = ? and ((ri.kind = 'ticketType' and ri.key = ?) or ri.kind = 'calendar')`;
+ where r.tenant_id = ? and r.number = ? and ((ri.kind = 'ticketType' and ri.key = ?) or ri.kind in ('calendar', 'field'))`;
 
 const PROCESS = `select ri.version, dv.source
   from release r
@@ -40,6 +40,8 @@ const PROCESS = `select ri.version, dv.source
 
 interface FieldLike {
   key: string;
+  type?: string;
+  ref?: string;
   sensitive?: boolean;
 }
 
@@ -79,8 +81,12 @@ export class ProcessCatalog {
     const calendars = new Map<string, BusinessCalendar>();
     for (const r of rows) if (r.kind === 'calendar') calendars.set(r.key, compileCalendar(r.body as unknown as Calendar));
     const sensitive = new Set<string>();
+    // A form may use a reusable field (`type: "ref"`): its sensitivity is the reusable field's.
+    const reusable = new Map(rows.filter((r) => r.kind === 'field').map((r) => [r.key, r.body as { sensitive?: boolean }]));
     const collect = (root: string, form: unknown) => {
-      for (const f of ((form as { fields?: FieldLike[] } | undefined)?.fields ?? []) as FieldLike[]) if (f.sensitive) sensitive.add(`${root}.${f.key}`);
+      for (const f of ((form as { fields?: FieldLike[] } | undefined)?.fields ?? []) as FieldLike[]) {
+        if (f.sensitive || (f.type === 'ref' && f.ref && reusable.get(f.ref)?.sensitive)) sensitive.add(`${root}.${f.key}`);
+      }
     };
     collect('data', type.body.form);
     collect('receipt', type.body.receiptForm);

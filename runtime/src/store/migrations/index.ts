@@ -5,6 +5,7 @@ import { Migration20261123151000_records } from './Migration20261123151000_recor
 import { Migration20261123151500_tickets } from './Migration20261123151500_tickets.ts';
 import { Migration20261123152000_webhooks } from './Migration20261123152000_webhooks.ts';
 import { Migration20261123153000_ticket_member } from './Migration20261123153000_ticket_member.ts';
+import { Migration20261123154000_portal } from './Migration20261123154000_portal.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123151500_tickets', class: Migration20261123151500_tickets },
   { name: 'Migration20261123152000_webhooks', class: Migration20261123152000_webhooks },
   { name: 'Migration20261123153000_ticket_member', class: Migration20261123153000_ticket_member },
+  { name: 'Migration20261123154000_portal', class: Migration20261123154000_portal },
 ];
