@@ -15,6 +15,7 @@ import { authRoutes } from './http/auth.ts';
 import { definitionRoutes } from './http/definitions.ts';
 import { healthRoutes } from './http/health.ts';
 import { orgRoutes } from './http/org.ts';
+import { personalDataRoutes } from './http/personal-data.ts';
 import { portalRoutes } from './http/portal.ts';
 import { ProblemSchema, sendProblem, toProblem } from './http/problem.ts';
 import { recordRoutes } from './http/records.ts';
@@ -129,6 +130,7 @@ export async function buildServer(ctx: DocketContext, options: ServerOptions = {
   await app.register(webhookRoutes, { webhooks: services.webhooks });
   await app.register(graphqlPlugin, { ctx, tickets: services.tickets, records: services.records });
   await app.register(portalRoutes, { auth, records: services.records });
+  await app.register(personalDataRoutes, { ctx, records: services.records, tickets: services.tickets });
   app.get('/api/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

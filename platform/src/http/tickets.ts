@@ -23,7 +23,7 @@ import {
 } from './ticket-schemas.ts';
 
 export interface TicketRouteOptions {
-  tickets: TicketServiceApi & { upload: TicketService['upload'] };
+  tickets: TicketServiceApi & Pick<TicketService, 'upload' | 'work'>;
   /** Largest upload accepted, in bytes (fields may set smaller limits). */
   maxUploadBytes?: number;
 }
@@ -304,6 +304,69 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<TicketRouteOptions> = async
       },
     },
     async (req) => ({ items: (await tickets.history(tenant(req), callerOf(req), req.params.id)) as Record<string, unknown>[] }),
+  );
+
+  app.post(
+    '/api/tickets/:id/rating',
+    {
+      config: { auth: { resource: 'ticket', action: 'read' } },
+      schema: {
+        summary: 'Rate a resolved ticket (回访评分): the registrant in the portal, or staff who may change tickets',
+        tags,
+        params: Params,
+        body: Type.Object(
+          { rating: Type.Number({ minimum: 1, maximum: 5, multipleOf: 0.5 }), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ rating: Type.Number(), comment: Type.Union([Type.String(), Type.Null()]), ratedAt: Type.String() }), ...errors },
+      },
+    },
+    async (req) => tickets.work.rate(tenant(req), callerOf(req), req.params.id, req.body),
+  );
+
+  const TimeRecordSchema = Type.Object({
+    id: Type.String(),
+    userId: Type.String(),
+    minutes: Type.Integer(),
+    startedAt: Type.Union([Type.String(), Type.Null()]),
+    endedAt: Type.Union([Type.String(), Type.Null()]),
+    note: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String(),
+  });
+  app.post(
+    '/api/tickets/:id/time',
+    {
+      config: { auth: { resource: 'ticket', action: 'update' } },
+      schema: {
+        summary: 'Record time worked on the ticket: minutes, or a start and an end',
+        tags,
+        params: Params,
+        body: Type.Object(
+          {
+            minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+            startedAt: Type.Optional(Type.String({ format: 'date-time' })),
+            endedAt: Type.Optional(Type.String({ format: 'date-time' })),
+            note: Type.Optional(Type.String({ maxLength: 2000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: TimeRecordSchema, ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await tickets.work.logTime(tenant(req), callerOf(req), req.params.id, req.body)),
+  );
+  app.get(
+    '/api/tickets/:id/time',
+    {
+      config: { auth: { resource: 'ticket', action: 'read' } },
+      schema: {
+        summary: 'Time recorded on the ticket, with the total',
+        tags,
+        params: Params,
+        response: { 200: Type.Object({ items: Type.Array(TimeRecordSchema), totalMinutes: Type.Integer() }), ...errors },
+      },
+    },
+    async (req) => tickets.work.timeRecords(tenant(req), callerOf(req), req.params.id),
   );
 
   app.post(

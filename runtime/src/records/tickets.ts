@@ -19,6 +19,7 @@ import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
 import { type DetailRow, isUuid, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
 import { type TicketUpdate, updateInTransaction } from './ticket-update.ts';
 import { editablePaths, FieldAccess, iso, listItem } from './ticket-view.ts';
+import { TicketWork } from './ticket-work.ts';
 import type {
   BulkResult,
   NewTicketInput,
@@ -55,6 +56,7 @@ export class TicketService implements TicketServiceApi {
   readonly types = new TicketTypeCatalog();
   private readonly deps: TicketDeps;
   private readonly activity: TicketActivity;
+  readonly work: TicketWork;
 
   constructor(orm: MikroORM, runtime: ProcessRuntime, files: FileStore, options: TicketServiceOptions = {}) {
     this.orm = orm;
@@ -71,6 +73,7 @@ export class TicketService implements TicketServiceApi {
       },
     };
     this.activity = new TicketActivity(this.deps);
+    this.work = new TicketWork(this.deps);
   }
 
   private now(): Date {
