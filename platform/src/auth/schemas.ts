@@ -64,6 +64,7 @@ export const MeSchema = Type.Object({
   permissions: Type.Array(Type.String(), { description: '"resource:action" grants (after token scoping)' }),
   admin: Type.Boolean(),
   portal: Type.Boolean(),
+  contactId: Nullable(Type.String({ description: 'The customer or contact record a portal user is linked to' })),
   via: Type.Union([Type.Literal('session'), Type.Literal('token')]),
   csrfToken: Nullable(Type.String({ description: 'Send as x-csrf-token on POST/PUT/PATCH/DELETE with the session cookie' })),
 });

@@ -22,6 +22,7 @@ const me = (p: Principal, csrfToken: string | null, mustChangePassword: boolean)
   permissions: [...p.permissions].sort(),
   admin: p.admin,
   portal: p.portal,
+  contactId: p.contactId,
   via: p.via,
   csrfToken,
 });
