@@ -40,6 +40,8 @@ const TICKET_BODIES: Record<string, unknown> = {
   'PATCH /api/tickets/:id': { version: 999_999 },
   'POST /api/tickets/:id/actions': { task: 'no-such-task', action: 'complete' },
   'POST /api/tickets/:id/comments': { body: 'matrix probe' },
+  'POST /api/tickets/:id/rating': { rating: 5 },
+  'POST /api/tickets/:id/time': { minutes: 5 },
 };
 /** Routes that end the caller's session run last. */
 const LAST = new Set(['POST /api/auth/logout']);
@@ -186,5 +188,4 @@ describe('authorization matrix on PostgreSQL', () => {
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(250);
   });
-
 });
