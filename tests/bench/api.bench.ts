@@ -163,7 +163,9 @@ try {
   // Beside the defined figure: the same mix at a rate this machine sustains, so latency is not all queueing.
   const light = await offer(SECONDS, LIGHT_RATE);
   const lightDirect = await replay(url, sql, { rate: LIGHT_RATE, seconds: SECONDS, pool: POOL, pickTicket: pick, pickSource: source });
-  log(`at ${LIGHT_RATE} req/s: API p50 ${light.latency.p50} ms, p99 ${light.latency.p99} ms; direct SQL p50 ${round(lightDirect.p50)} ms, p99 ${round(lightDirect.p99)} ms`);
+  log(
+    `at ${LIGHT_RATE} req/s: API p50 ${light.latency.p50} ms, p99 ${light.latency.p99} ms; direct SQL p50 ${round(lightDirect.p50)} ms, p99 ${round(lightDirect.p99)} ms`,
+  );
   printResult({
     bench: 'api',
     tickets: TICKETS,

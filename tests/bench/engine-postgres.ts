@@ -54,6 +54,8 @@ export interface DocketDatabase {
   /** Tickets whose every action ran, over all runs (checked against the database at the end). */
   completed: number;
   created: number;
+  /** Per worker: prepared tickets not reached yet. */
+  spare: string[][];
   acts: number;
   close(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function openDocketDatabase(adminUrl: string): Promise<DocketDataba
     plan: await planWithTaskIds(),
     completed: 0,
     created: 0,
+    spare: [],
     acts: 0,
     async close() {
       await queue.stop({ graceful: false });
@@ -115,6 +118,7 @@ async function verifyPlan(ctx: DocketDatabase): Promise<void> {
 export interface ActionsRun {
   actions: number;
   ms: number;
+  /** Tickets created for this run: the prepared shortfall (untimed) and the late ones. */
   tickets: number;
   /** Tickets created inside the timed window by workers that ran out of prepared ones. */
   lateTickets: number;
@@ -127,16 +131,23 @@ export interface ActionsRun {
  * on their own tickets until `durationMs` is over. Only the acts count; a worker that runs
  * out of tickets creates the next one inside the window.
  */
-export async function runActions(ctx: DocketDatabase, ticketsPerWorker: number, durationMs: number): Promise<ActionsRun> {
+export async function runActions(ctx: DocketDatabase, ticketsPerWorker: number, durationMs: number, beforeTimed?: () => Promise<void>): Promise<ActionsRun> {
   const { runtime, tenant, plan } = ctx;
   const create = async () => (await runtime.createTicket(tenant, { type: WORK_ORDER.ticketType, creator: 'creator', data: { title: 'bench' } })).id;
+  // Tickets a previous run prepared and did not reach are used first: only the shortfall is created.
+  let made = 0;
   const lists = await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      const ids: string[] = [];
-      for (let i = 0; i < ticketsPerWorker; i++) ids.push(await create());
+    Array.from({ length: WORKERS }, async (_, w) => {
+      const ids = ctx.spare[w] ?? [];
+      while (ids.length < ticketsPerWorker) {
+        ids.push(await create());
+        made += 1;
+      }
       return ids;
     }),
   );
+  ctx.spare = lists;
+  await beforeTimed?.();
   let actions = 0;
   let lateTickets = 0;
   const cpu0 = process.cpuUsage();
@@ -164,9 +175,9 @@ export async function runActions(ctx: DocketDatabase, ticketsPerWorker: number, 
   );
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  ctx.created += WORKERS * ticketsPerWorker + lateTickets;
+  ctx.created += made + lateTickets;
   ctx.acts += actions;
-  return { actions, ms, tickets: WORKERS * ticketsPerWorker + lateTickets, lateTickets, cpuMsPerAction: (cpu.user + cpu.system) / 1000 / Math.max(1, actions) };
+  return { actions, ms, tickets: made + lateTickets, lateTickets, cpuMsPerAction: (cpu.user + cpu.system) / 1000 / Math.max(1, actions) };
 }
 
 /** What the database says happened: completed instances and audit rows (one per create and per act). */

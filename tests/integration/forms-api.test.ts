@@ -71,8 +71,25 @@ describe('forms through the API on PostgreSQL', () => {
 
   const create = (type: string, data: Record<string, unknown>) => server.inject({ method: 'POST', url: '/api/tickets', payload: { type, data } });
 
+  /** Attachment and signature values name uploaded files: upload one per example file and name it instead. */
+  const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('example')]);
+  async function withUploads(value: unknown): Promise<unknown> {
+    if (Array.isArray(value)) return Promise.all(value.map(withUploads));
+    if (!value || typeof value !== 'object' || !('fileId' in value)) return value;
+    const b = 'exampleboundary';
+    const payload = Buffer.concat([
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="example.png"\r\nContent-Type: image/png\r\n\r\n`),
+      PNG,
+      Buffer.from(`\r\n--${b}--\r\n`),
+    ]);
+    const up = await server.inject({ method: 'POST', url: '/api/files', payload, headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
+    expect(up.statusCode, up.body).toBe(201);
+    return { ...value, fileId: up.json().id };
+  }
+
   it.each(VALUE_TYPES)('accepts every valid %s example and stores it as sent', async (type) => {
-    for (const value of FIELD_CATALOG[type].examples.valid) {
+    for (const example of FIELD_CATALOG[type].examples.valid) {
+      const value = await withUploads(example);
       const res = await create('catalog', { [keyOf(type)]: value });
       expect(res.statusCode, `${type} ${JSON.stringify(value)}: ${res.body}`).toBe(201);
       expect(res.json().data[keyOf(type)], `${type} ${JSON.stringify(value)}`).toBeDefined();

@@ -10,7 +10,7 @@ import { DEFAULT_AUTH_SETTINGS } from '../auth/settings.ts';
 type Operation = { security?: unknown[]; summary?: string };
 const operations = (doc: { paths: Record<string, Record<string, Operation>> }) =>
   Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
-const PUBLIC = ['GET /api/health', 'POST /api/auth/login'];
+const PUBLIC = ['GET /api/health', 'POST /api/auth/login', 'POST /api/portal/register'];
 
 describe.each(BACKENDS)('authorization on %s', (_name, open) => {
   let t: TestDatabase;

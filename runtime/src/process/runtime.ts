@@ -3,10 +3,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, InputError, NotFoundError, StateError } from '../errors.ts';
 import { ProcessCatalog, type TicketTypeRuntime } from './catalog.ts';
 import type { Directory, EngineContext, ServiceActionHandler, TicketView } from './context.ts';
-import { currentSteps, execute, type StepView } from './engine.ts';
+import { currentSteps, execute, type Outcome, type StepView } from './engine.ts';
 import { migrateState } from './migrate.ts';
 import type { TaskAction } from './model.ts';
-import { addAudit, Batch, loadTicket, persistOutcome, type TicketRow, viewOf } from './persist.ts';
+import { addAudit, Batch, loadTicket, persistOutcome, type TicketRow, viewOf, WAKE_AHEAD_MS } from './persist.ts';
 import type { Actor, Command, TaskInput, TimerRow } from './state.ts';
 
 /** How committed work reaches the job queue: called inside the transaction that wrote the rows. */
@@ -177,7 +177,12 @@ export class ProcessRuntime {
     return (await this.apply(em, tenantId, row, rt, start, { actor: input.creator, action: 'ticket.create' }, depth)) as TicketSnapshot;
   }
 
-  /** Runs one command on a loaded ticket and writes everything it changed. */
+  /**
+   * Runs one command on a loaded ticket and writes everything it changed. Outside a transaction
+   * the writes are one statement (`docket_step`), so atomic on their own: the ticket's version
+   * check makes the read before it safe. A step that creates child tickets or queue jobs opens a
+   * transaction, as those are written by further statements.
+   */
   private async apply(
     em: EntityManager,
     tenantId: string,
@@ -195,6 +200,24 @@ export class ProcessRuntime {
       // The parent's call activity hears of it through the outbox, after this commits.
       outcome.effects.outbox.push({ kind: CHILD_DONE, payload: { parent: row.parent_ticket_id, token: row.parent_token, child: row.id } });
     }
+    const fx = outcome.effects;
+    const wakes = this.options.wakeups && (fx.outbox.length > 0 || fx.timers.some((t) => Date.parse(t.dueAt) <= now.getTime() + WAKE_AHEAD_MS));
+    if (!em.isInTransaction() && (wakes || fx.children.length > 0)) {
+      return em.fork().transactional((tx) => this.write(tx, tenantId, row, rt, outcome, audit, now, depth));
+    }
+    return this.write(em, tenantId, row, rt, outcome, audit, now, depth);
+  }
+
+  private async write(
+    em: EntityManager,
+    tenantId: string,
+    row: TicketRow,
+    rt: TicketTypeRuntime,
+    outcome: Outcome,
+    audit: { actor: string; action: string; task?: string; node?: string },
+    now: Date,
+    depth: number,
+  ): Promise<TicketSnapshot> {
     const written = await persistOutcome(em, tenantId, row, outcome, { ...audit, sensitive: rt.sensitive, now });
     for (const child of outcome.effects.children) {
       await this.createIn(
@@ -226,17 +249,24 @@ export class ProcessRuntime {
   }
 
   private async withTicket<T>(tenantId: string, ticketId: string, fn: (em: EntityManager, row: TicketRow, rt: TicketTypeRuntime) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(async (em) => {
-      const row = await loadTicket(em, tenantId, ticketId);
-      if (!row) throw new NotFoundError(`no ticket ${ticketId}`, { ticket: ticketId });
-      const rt = await this.catalog.get(em, tenantId, row.release_number, row.type_key);
-      return fn(em, row, rt);
-    });
+    return this.orm.em.fork().transactional((em) => this.loaded(em, tenantId, ticketId, fn));
+  }
+
+  private async loaded<T>(
+    em: EntityManager,
+    tenantId: string,
+    ticketId: string,
+    fn: (em: EntityManager, row: TicketRow, rt: TicketTypeRuntime) => Promise<T>,
+  ): Promise<T> {
+    const row = await loadTicket(em, tenantId, ticketId);
+    if (!row) throw new NotFoundError(`no ticket ${ticketId}`, { ticket: ticketId });
+    const rt = await this.catalog.get(em, tenantId, row.release_number, row.type_key);
+    return fn(em, row, rt);
   }
 
   /** A user action on a task (complete, assign, approve, pause …). */
   async act(tenantId: string, ticketId: string, request: ActRequest): Promise<TicketSnapshot> {
-    const snapshot = await this.withTicket(tenantId, ticketId, async (em, row, rt) => {
+    const snapshot = await this.loaded(this.orm.em.fork(), tenantId, ticketId, async (em, row, rt) => {
       if (request.version !== undefined && request.version !== row.version) {
         throw new ConflictError('the ticket was changed by someone else; reload it and try again', { version: row.version });
       }
@@ -263,7 +293,7 @@ export class ProcessRuntime {
     for (const key of Object.keys(data ?? {})) {
       if (!/^data\.[A-Za-z_]\w*$/.test(key)) throw new InputError('BAD_MESSAGE_DATA', `message data may only set data.<field>, not ${key}`, { field: key });
     }
-    await this.withTicket(tenantId, ticketId, (em, row, rt) =>
+    await this.loaded(this.orm.em.fork(), tenantId, ticketId, (em, row, rt) =>
       this.apply(em, tenantId, row, rt, { type: 'message', message, ...(data ? { data } : {}) }, { actor, action: 'process.message' }),
     );
     return this.get(tenantId, ticketId);
@@ -324,7 +354,7 @@ export class ProcessRuntime {
 
   /** A child ticket's process ended: its parent's call activity counts it. */
   async childDone(tenantId: string, payload: { parent: string; token: string; child: string }): Promise<void> {
-    await this.withTicket(tenantId, payload.parent, (em, row, rt) =>
+    await this.loaded(this.orm.em.fork(), tenantId, payload.parent, (em, row, rt) =>
       this.apply(em, tenantId, row, rt, { type: 'childDone', token: payload.token, child: payload.child }, { actor: 'system', action: 'process.childDone' }),
     );
   }

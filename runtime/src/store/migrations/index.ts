@@ -6,6 +6,7 @@ import { Migration20261123151500_tickets } from './Migration20261123151500_ticke
 import { Migration20261123152000_webhooks } from './Migration20261123152000_webhooks.ts';
 import { Migration20261123153000_ticket_member } from './Migration20261123153000_ticket_member.ts';
 import { Migration20261123154000_portal } from './Migration20261123154000_portal.ts';
+import { Migration20261123160000_engine_speed } from './Migration20261123160000_engine_speed.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123152000_webhooks', class: Migration20261123152000_webhooks },
   { name: 'Migration20261123153000_ticket_member', class: Migration20261123153000_ticket_member },
   { name: 'Migration20261123154000_portal', class: Migration20261123154000_portal },
+  { name: 'Migration20261123160000_engine_speed', class: Migration20261123160000_engine_speed },
 ];
