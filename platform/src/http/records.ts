@@ -1,4 +1,3 @@
-import { InputError } from '@docket/runtime';
 import { type RecordCaller, type RecordFilter, type RecordQuery, RecordService } from '@docket/runtime/records/records.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -6,6 +5,7 @@ import Type from 'typebox';
 import { principalOf } from '../auth/plugin.ts';
 import { can } from '../auth/rules.ts';
 import type { DocketContext } from '../context.ts';
+import { FILTER_OPS, parseFilterParam } from './filter-param.ts';
 import { DateTime, KeyParam, ProblemRef } from './schemas.ts';
 
 export interface RecordRouteOptions {
@@ -14,7 +14,6 @@ export interface RecordRouteOptions {
   records?: RecordService;
 }
 
-const FILTER_OPS = ['eq', 'ne', 'in', 'contains', 'lt', 'lte', 'gt', 'gte', 'isNull'] as const;
 const Nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Values = Type.Record(Type.String(), Type.Unknown(), { description: 'Custom field values by field key' });
 const RecordSchema = Type.Object({
@@ -76,20 +75,7 @@ function callerOf(req: FastifyRequest): RecordCaller {
 }
 
 /** `field:op:value` from the query string. */
-export function parseRecordFilter(raw: string, index: number): RecordFilter {
-  const m = /^([^:]+):([a-zA-Z]+)(?::(.*))?$/s.exec(raw);
-  const op = m?.[2] as RecordFilter['op'] | undefined;
-  const bad = (message: string): never => {
-    throw new InputError('INVALID_FILTER', `filter "${raw}" ${message}`, {
-      errors: [{ field: 'filter', pointer: `/filter/${index}`, code: 'FILTER_SYNTAX', message }],
-    });
-  };
-  if (!m || !op || !(FILTER_OPS as readonly string[]).includes(op)) return bad(`is not field:op:value with op one of ${FILTER_OPS.join(', ')}`);
-  const field = m[1] as string;
-  if (op === 'isNull') return { field, op, value: m[3] === undefined ? true : m[3] !== 'false' };
-  if (m[3] === undefined) return bad('needs a value');
-  return { field, op, value: op === 'in' ? m[3].split(',') : m[3] };
-}
+export const parseRecordFilter = (raw: string, index: number): RecordFilter => parseFilterParam(raw, index, 'INVALID_FILTER') as RecordFilter;
 
 /** REST for generic records: /api/records/:type (list, create) and /api/records/:type/:id (get, patch, delete). */
 export const recordRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { ctx, records }) => {

@@ -1,5 +1,6 @@
 import { TASK_ACTIONS } from '@docket/runtime/process/index.ts';
 import Type from 'typebox';
+import { FILTER_OPS } from './filter-param.ts';
 import { DateTime } from './schemas.ts';
 
 /** HTTP shapes of tickets: TypeBox mirrors of runtime/src/records/tickets-api.ts. */
@@ -117,7 +118,6 @@ export const TicketDetailSchema = Type.Object({
   editable: Type.Array(Type.String(), { description: 'Fields the caller may edit now' }),
 });
 
-export const FILTER_OPS = ['eq', 'ne', 'in', 'lt', 'lte', 'gt', 'gte', 'contains', 'isNull'] as const;
 export const Filter = Type.Object(
   {
     field: Type.String({ minLength: 1, maxLength: 130, description: 'A system column (number, status, priority, createdAt…) or data.<field key>' }),

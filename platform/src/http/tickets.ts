@@ -5,6 +5,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { parseFilterParam } from './filter-param.ts';
 import { localeOf } from './problem.ts';
 import { ProblemRef } from './schemas.ts';
 import {
@@ -12,7 +13,6 @@ import {
   AttachmentSchema,
   BulkResultSchema,
   CommentSchema,
-  FILTER_OPS,
   NewTicketBody,
   SearchBody,
   TicketDetailSchema,
@@ -40,17 +40,7 @@ export function callerOf(req: FastifyRequest): TicketCaller {
 }
 
 /** `field:op:value` from the query string; `in` takes a comma-separated list. */
-export function parseFilter(raw: string): TicketFilter {
-  const m = /^([^:]+):([a-zA-Z]+)(?::(.*))?$/s.exec(raw);
-  const op = m?.[2] as TicketFilter['op'] | undefined;
-  if (!m || !op || !(FILTER_OPS as readonly string[]).includes(op)) {
-    throw new InputError('BAD_FILTER', `filter "${raw}" is not field:op:value with op one of ${FILTER_OPS.join(', ')}`, { filter: raw });
-  }
-  const field = m[1] as string;
-  if (op === 'isNull') return { field, op, value: m[3] === undefined ? true : m[3] !== 'false' };
-  if (m[3] === undefined) throw new InputError('BAD_FILTER', `filter "${raw}" needs a value`, { filter: raw });
-  return { field, op, value: op === 'in' ? m[3].split(',') : m[3] };
-}
+export const parseFilter = (raw: string, index = 0): TicketFilter => parseFilterParam(raw, index, 'BAD_FILTER');
 
 async function filePart(req: FastifyRequest) {
   if (!req.isMultipart()) throw new InputError('MULTIPART_REQUIRED', 'send the file as multipart/form-data with a part named "file"');
@@ -109,7 +99,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<TicketRouteOptions> = async
         ...(q.view ? { view: q.view } : {}),
         ...(q.statusCategory ? { statusCategory: q.statusCategory } : {}),
         ...(q.q ? { search: q.q } : {}),
-        ...(q.filter ? { filters: q.filter.map(parseFilter) } : {}),
+        ...(q.filter ? { filters: q.filter.map((f, i) => parseFilter(f, i)) } : {}),
         ...(q.sort ? { sort: { field: q.sort.replace(/^-/, ''), direction: q.sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
         limit: q.limit ?? 50,
