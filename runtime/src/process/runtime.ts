@@ -266,7 +266,15 @@ export class ProcessRuntime {
 
   /** A user action on a task (complete, assign, approve, pause …). */
   async act(tenantId: string, ticketId: string, request: ActRequest): Promise<TicketSnapshot> {
-    const snapshot = await this.loaded(this.orm.em.fork(), tenantId, ticketId, async (em, row, rt) => {
+    return (await this.actIn(this.orm.em.fork(), tenantId, ticketId, request)) ?? this.get(tenantId, ticketId);
+  }
+
+  /**
+   * The same inside the caller's transaction (the ticket service writes the action's
+   * participants and events with it). Returns undefined when the action changed nothing.
+   */
+  actIn(em: EntityManager, tenantId: string, ticketId: string, request: ActRequest): Promise<TicketSnapshot | undefined> {
+    return this.loaded(em, tenantId, ticketId, async (em, row, rt) => {
       if (request.version !== undefined && request.version !== row.version) {
         throw new ConflictError('the ticket was changed by someone else; reload it and try again', { version: row.version });
       }
@@ -285,7 +293,6 @@ export class ProcessRuntime {
         ...(task ? { node: task.node } : {}),
       });
     });
-    return snapshot ?? this.get(tenantId, ticketId);
   }
 
   /** A message for the ticket's process (a customer replied, an external system called back). */

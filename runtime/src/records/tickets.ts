@@ -365,15 +365,16 @@ export class TicketService implements TicketServiceApi {
       ...notEditable(paths.filter((p) => !access.writable(p))),
       ...found.filter((f) => sent.some((s) => f.pointer === s || f.pointer.startsWith(`${s}/`))),
     ]);
-    await this.runtime.act(tenantId, id, {
-      task: input.task,
-      action: input.action,
-      actor: caller.actor,
-      ...(input.input ? { input: input.input } : {}),
-      ...(input.version !== undefined ? { version: input.version } : {}),
-    });
     const titleField = spec.type.titleField;
+    // The step, its acceptor and its event commit together or not at all.
     await this.orm.em.fork().transactional(async (tx) => {
+      await this.runtime.actIn(tx, tenantId, id, {
+        task: input.task,
+        action: input.action,
+        actor: caller.actor,
+        ...(input.input ? { input: input.input } : {}),
+        ...(input.version !== undefined ? { version: input.version } : {}),
+      });
       if (input.action === 'accept') {
         await tx.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'acceptor') on conflict do nothing`, [
           tenantId,
