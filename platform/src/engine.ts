@@ -30,6 +30,7 @@ export async function startEngine(
   const { queue, runtime } = services;
   const workers = await startProcessWorkers(runtime, queue, {
     log: (m, e) => log.error({ err: e }, m),
+    allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? false,
     ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
   });
   await startWebhookWorkers(queue, ctx.db.orm, { allowPrivateTargets: options.allowPrivateWebhookTargets ?? false });

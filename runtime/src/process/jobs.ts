@@ -63,12 +63,20 @@ export async function startProcessWorkers(
     log?: (msg: string, e?: unknown) => void;
     /** Signs the webhook actions of service tasks. */
     webhookSecret?: string;
+    /** Lets service-task webhooks reach loopback and private addresses (DOCKET_WEBHOOKS_ALLOW_PRIVATE). */
+    allowPrivateWebhookTargets?: boolean;
   } = {},
 ): Promise<ProcessWorkers> {
   await createProcessQueues(queue);
   const outbox = options.outbox ?? new OutboxDispatcher(runtime.orm);
   outbox.register(CHILD_DONE, async (m) => runtime.childDone(m.tenantId, m.payload as { parent: string; token: string; child: string }));
-  outbox.register('webhook', webhookDelivery(options.webhookSecret ? { secret: options.webhookSecret } : {}));
+  outbox.register(
+    'webhook',
+    webhookDelivery({
+      allowPrivateTargets: options.allowPrivateWebhookTargets ?? false,
+      ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
+    }),
+  );
   await queue.work<TimerJob>(TIMER_QUEUE, async (job) => {
     await runtime.fireTimer(job.data.tenantId, job.data.timerId);
   });

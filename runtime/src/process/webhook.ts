@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto';
+import { checkWebhookUrl, postWebhook } from '../webhooks/target.ts';
 import type { OutboxHandler } from './outbox.ts';
 
 export interface WebhookOptions {
   /** Signs each body with HMAC-SHA256 in `X-Docket-Signature: sha256=<hex>` when set. */
   secret?: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Loopback and private-network targets are refused (SSRF guard) unless an operator allows them. */
+  allowPrivateTargets?: boolean;
 }
 
 /**
@@ -14,10 +16,9 @@ export interface WebhookOptions {
  * A non-2xx answer or a timeout throws, so the item is retried with backoff.
  */
 export function webhookDelivery(options: WebhookOptions = {}): OutboxHandler {
-  const send = options.fetch ?? fetch;
+  const allowPrivateTargets = options.allowPrivateTargets ?? false;
   return async (message) => {
-    const url = String(message.payload.url ?? '');
-    if (!/^https?:\/\//.test(url)) throw new Error(`webhook url must be http(s): ${url}`);
+    const url = checkWebhookUrl(String(message.payload.url ?? ''), { allowPrivateTargets }).toString();
     const body = JSON.stringify({
       id: message.id,
       event: 'process.webhook',
@@ -31,7 +32,8 @@ export function webhookDelivery(options: WebhookOptions = {}): OutboxHandler {
       'x-docket-attempt': String(message.attempts),
     };
     if (options.secret) headers['x-docket-signature'] = `sha256=${createHmac('sha256', options.secret).update(body).digest('hex')}`;
-    const res = await send(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
-    if (!res.ok) throw new Error(`webhook ${url} answered ${res.status}`);
+    // The same POST as subscriptions use: no redirects, and names resolving to private addresses refused.
+    const res = await postWebhook(url, body, headers, { timeoutMs: options.timeoutMs ?? 10_000, allowPrivateTargets });
+    if (res.error) throw new Error(`webhook ${url}: ${res.error}`);
   };
 }

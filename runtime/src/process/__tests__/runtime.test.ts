@@ -332,7 +332,7 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
       const e = new ProcessRuntime(t.db.orm, { now: () => now });
       const ticket = await e.createTicket(tn, { type: 'notify', creator: 'c' });
       expect(received).toEqual([]);
-      const outbox = new OutboxDispatcher(t.db.orm).register('webhook', webhookDelivery({ secret: 's3cret' }));
+      const outbox = new OutboxDispatcher(t.db.orm).register('webhook', webhookDelivery({ secret: 's3cret', allowPrivateTargets: true }));
       expect(await outbox.drain()).toBe(0);
       const [pending] = await t.db.orm.em.fork().execute("select attempts, last_error, done_at from outbox where tenant_id = ? and kind = 'webhook'", [tn]);
       expect(pending).toMatchObject({ attempts: 1, last_error: expect.stringContaining('500'), done_at: null });
@@ -342,6 +342,13 @@ describe.each(BACKENDS)('process engine on %s', (_name, open) => {
       expect(JSON.parse(last.body)).toMatchObject({ event: 'process.webhook', ticket: ticket.id, step: 'call', data: { system: 'erp' } });
       expect(last.signature).toBe(`sha256=${createHmac('sha256', 's3cret').update(last.body).digest('hex')}`);
       expect(await outbox.drain()).toBe(0);
+      // Without the operator's permission a loopback target is refused before any byte is sent.
+      await e.createTicket(tn, { type: 'notify', creator: 'c' });
+      const guarded = new OutboxDispatcher(t.db.orm).register('webhook', webhookDelivery({ secret: 's3cret' }));
+      await guarded.drain();
+      const [refused] = await t.db.orm.em.fork().execute("select last_error from outbox where tenant_id = ? and kind = 'webhook' and done_at is null", [tn]);
+      expect(refused?.last_error).toMatch(/private|loopback/);
+      expect(received).toHaveLength(2);
     } finally {
       server.close();
     }
