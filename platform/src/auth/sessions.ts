@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { IDENTITY_COLUMNS, type Identity, identityOf } from './identity.ts';
+import { type Identity, identityOf } from './identity.ts';
 import { mintCredential, parseCredential, randomSecret } from './secrets.ts';
 import type { AuthSettings } from './settings.ts';
 
@@ -45,13 +45,12 @@ export async function createSession(
 export async function findSession(em: EntityManager, cookie: string, settings: AuthSettings): Promise<ActiveSession | undefined> {
   const parsed = parseCredential(cookie, '');
   if (!parsed) return undefined;
-  const [row] = await em.execute<Record<string, unknown>[]>(
-    `select s.id as session_id, s.csrf_token, s.last_seen_at < now() - interval '1 minute' as stale, ${IDENTITY_COLUMNS}
-       from user_session s join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
-      where s.tenant_id = ? and s.token_hash = ? and s.revoked_at is null and s.expires_at > now()
-        and s.last_seen_at > now() - (? * interval '1 millisecond') and u.status = 'active'`,
-    [parsed.tenantId, parsed.hash, settings.sessionIdleMs],
-  );
+  // docket_session_identity() is the session + IDENTITY_COLUMNS lookup with its plan kept per connection.
+  const [row] = await em.execute<Record<string, unknown>[]>('select * from docket_session_identity(?, ?, ?)', [
+    parsed.tenantId,
+    parsed.hash,
+    settings.sessionIdleMs,
+  ]);
   if (!row) return undefined;
   if (row.stale) await em.execute('update user_session set last_seen_at = now() where tenant_id = ? and id = ?', [parsed.tenantId, row.session_id]);
   return { id: row.session_id as string, csrfToken: row.csrf_token as string, identity: identityOf(row) };
