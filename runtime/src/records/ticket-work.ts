@@ -3,6 +3,7 @@ import { ForbiddenError, InputError, StateError } from '../errors.ts';
 import { addAudit, Batch } from '../process/persist.ts';
 import type { TicketDeps } from './ticket-deps.ts';
 import { loadTicketRow } from './ticket-rows.ts';
+import { iso } from './ticket-view.ts';
 import type { TicketCaller } from './tickets-api.ts';
 
 export interface TimeRecord {
@@ -22,7 +23,6 @@ export interface Rating {
 }
 
 const bad = (field: string, code: string, message: string) => new InputError(code, message, { errors: [{ field, pointer: `/${field}`, code, message }] });
-const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 /**
  * The satisfaction rating (回访评分) of a resolved ticket, by its registrant (the customer in
@@ -114,9 +114,9 @@ function timeRecordOf(r: Record<string, unknown>): TimeRecord {
     id: String(r.id),
     userId: String(r.user_id),
     minutes: Number(r.minutes),
-    startedAt: iso(r.started_at),
-    endedAt: iso(r.ended_at),
+    startedAt: iso(r.started_at as string | null),
+    endedAt: iso(r.ended_at as string | null),
     note: (r.note as string | null) ?? null,
-    createdAt: iso(r.created_at) as string,
+    createdAt: iso(r.created_at as string) as string,
   };
 }
