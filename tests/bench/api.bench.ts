@@ -1,10 +1,12 @@
 /**
  * `api`: latency of the ticket API under a fixed offered load, as BENCHMARKS.md defines it.
  * A real `docket start` on PostgreSQL with 1,000,000 tickets (COPY, not the API); autocannon
- * offers 1,000 req/s over 100 connections, half "list my tickets filtered by a custom field"
- * (a technician with the participant data scope) and half detail reads of those tickets.
- * The limit: the very SQL those requests ran (captured from the ticket service), replayed
- * through `pg` at the same rate with the server's pool size — no HTTP, no auth.
+ * offers 1,000 req/s over 100 connections (`overallRate`), half "list my tickets filtered by
+ * a custom field" (a technician with the participant data scope) and half detail reads.
+ * The limit: the very SQL those requests ran (captured from the ticket service, prepared
+ * statements included), replayed through `pg` with the server's pool size and autocannon's
+ * arrival pattern — no HTTP, no auth. Also reported: the same load on GET /api/me, the
+ * cheapest signed-in route, as the floor this machine puts under any authenticated request.
  * Prints p50/p99 and `ratio_vs_psql` = direct p99 / API p99. Target: API p99 < 50 ms.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -46,11 +48,17 @@ const freePort = () =>
 printHeader('api', { tickets: TICKETS, offered: `${RATE} req/s over ${CONNECTIONS} connections for ${SECONDS} s`, pool: POOL });
 const adminUrl = process.env.DATABASE_URL as string;
 const dbName = 'docket_api_bench';
+/** BENCH_API_REUSE=1 (with a DATABASE_URL of your own): use again the database a BENCH_API_KEEP=1 run left. */
+const REUSE = process.env.BENCH_API_REUSE === '1';
+let reused = false;
 {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();
-  await c.query(`drop database if exists ${dbName} with (force)`);
-  await c.query(`create database ${dbName} encoding 'UTF8' template template0`);
+  reused = REUSE && (await c.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
+  if (!reused) {
+    await c.query(`drop database if exists ${dbName} with (force)`);
+    await c.query(`create database ${dbName} encoding 'UTF8' template template0`);
+  }
   await c.end();
 }
 const url = withDatabase(adminUrl, dbName);
@@ -92,17 +100,8 @@ async function signIn(who: { email: string; password: string }) {
   return { cookie, 'x-csrf-token': String(json.csrfToken ?? '') };
 }
 
-try {
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/api/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (server.exitCode !== null || i > 1200) throw new Error('the server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const admin = await signIn(ADMIN);
+/** Creates the technician and the template ticket through the API, then COPYs the tickets. */
+async function freshData(admin: Record<string, string>) {
   const created = await call('POST', '/api/users', { email: TECH.email, name: 'Bench technician', password: TECH.password, roles: ['technician'] }, admin);
   const technician = String((created.json.user as { id?: string } | undefined)?.id ?? created.json.id);
   // The template: a ticket the API creates and assigns, whose engine state every copy clones.
@@ -110,7 +109,6 @@ try {
   const step = (ticket.json.steps as { task: string; actions: string[] }[])[0];
   if (!step) throw new Error('the template ticket has no open step');
   const assigned = await call('POST', `/api/tickets/${ticket.json.id}/actions`, { task: step.task, action: 'assign', input: { to: TEMPLATE_ASSIGNEE } }, admin);
-  await client.connect();
   const [inst] = (
     await client.query('select tenant_id, release_number, process_key, process_version, state from process_instance where ticket_id = $1', [ticket.json.id])
   ).rows;
@@ -129,13 +127,38 @@ try {
   const t0 = performance.now();
   await client.query('vacuum analyze');
   log(`vacuum analyze in ${((performance.now() - t0) / 1000).toFixed(1)} s; the technician is on ${mine.length} tickets`);
+  return { technician, tenantId: template.tenantId, mine };
+}
+
+/** The technician and their tickets in a database an earlier run kept. */
+async function previousData() {
+  const [user] = (await client.query('select tenant_id, id from app_user where email = $1', [TECH.email])).rows;
+  if (!user) throw new Error(`${dbName} has no benchmark technician: run once with BENCH_API_KEEP=1 and without BENCH_API_REUSE`);
+  const rows = (await client.query('select ticket_id from ticket_member where tenant_id = $1 and user_id = $2', [user.tenant_id, user.id])).rows;
+  log(`reusing ${dbName}: the technician is on ${rows.length} tickets`);
+  return { technician: String(user.id), tenantId: String(user.tenant_id), mine: rows.map((r) => String(r.ticket_id)) };
+}
+
+try {
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/api/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (server.exitCode !== null || i > 1200) throw new Error('the server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const admin = await signIn(ADMIN);
+  await client.connect();
+  const { technician, tenantId, mine } = reused ? await previousData() : await freshData(admin);
 
   const tech = await signIn(TECH);
   const pick = () => mine[Math.floor(Math.random() * mine.length)] as string;
   const source = () => SOURCES[Math.floor(Math.random() * SOURCES.length)] as string;
   const listPath = (s: string) => `/api/tickets?type=general&filter=${encodeURIComponent(`data.source:eq:${s}`)}&limit=20`;
   // The SQL one list and one detail request run, captured from the same service the server uses.
-  const sql = await captureSql(url, template.tenantId, technician, { list: listPath('wechat'), detail: pick() });
+  const sql = await captureSql(url, tenantId, technician, { list: listPath('wechat'), detail: pick() });
   if (process.env.BENCH_API_SQL === '1') {
     for (const s of [...sql.list, ...sql.detail]) {
       const plan = await client.query(`explain analyze ${s.text}`, s.values as unknown[]);
@@ -158,11 +181,21 @@ try {
   await offer(QUICK ? 1 : 5); // warm-up: JIT, plan cache, buffer cache
   const api = await offer(SECONDS);
   log(`API: ${api.requests.average} req/s achieved, p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}`);
-  const direct = await replay(url, sql, { rate: RATE, seconds: SECONDS, pool: POOL, pickTicket: pick, pickSource: source });
+  const direct = await replay(url, sql, { rate: RATE, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, pickTicket: pick, pickSource: source });
   log(`direct SQL: ${direct.achieved} req/s, p50 ${direct.p50} ms, p99 ${direct.p99} ms (${sql.list.length} list + ${sql.detail.length} detail statements)`);
   // Beside the defined figure: the same mix at a rate this machine sustains, so latency is not all queueing.
   const light = await offer(SECONDS, LIGHT_RATE);
-  const lightDirect = await replay(url, sql, { rate: LIGHT_RATE, seconds: SECONDS, pool: POOL, pickTicket: pick, pickSource: source });
+  const lightDirect = await replay(url, sql, {
+    rate: LIGHT_RATE,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    pool: POOL,
+    pickTicket: pick,
+    pickSource: source,
+  });
+  // The floor: the same load on the cheapest signed-in route (session lookup, principal, a small JSON body).
+  const floor = await autocannon({ url: `${base}/api/me`, connections: CONNECTIONS, overallRate: RATE, duration: SECONDS, headers: { cookie: tech.cookie } });
+  log(`floor, GET /api/me at ${RATE} req/s: p50 ${floor.latency.p50} ms, p99 ${floor.latency.p99} ms`);
   log(
     `at ${LIGHT_RATE} req/s: API p50 ${light.latency.p50} ms, p99 ${light.latency.p99} ms; direct SQL p50 ${round(lightDirect.p50)} ms, p99 ${round(lightDirect.p99)} ms`,
   );
@@ -184,6 +217,7 @@ try {
     light_p99_ms: round(light.latency.p99),
     light_direct_p99_ms: round(lightDirect.p99),
     light_ratio_vs_psql: round(lightDirect.p99 / light.latency.p99),
+    floor_me_p99_ms: round(floor.latency.p99),
   });
 } finally {
   await client.end().catch(() => undefined);
@@ -191,7 +225,7 @@ try {
   await new Promise((r) => server.once('exit', r));
   await rm(dataDir, { recursive: true, force: true });
   // BENCH_API_KEEP=1 leaves the database for EXPLAIN sessions (with a DATABASE_URL of your own).
-  if (process.env.BENCH_API_KEEP !== '1') {
+  if (process.env.BENCH_API_KEEP !== '1' && !REUSE) {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
     await c.query(`drop database if exists ${dbName} with (force)`);

@@ -48,6 +48,7 @@ export function buildPrincipal(id: Identity, roleSet: RoleSet, via: 'session' | 
     permissions,
     access: ticketAccess(id, known, roleSet, permissions, admin),
     actor: { id: id.id, roles: id.roles, teams: id.teams, posts: id.posts, orgUnits: id.orgUnits, admin },
+    release: id.release,
   };
 }
 

@@ -41,6 +41,8 @@ export interface Principal {
   access: TicketAccess;
   /** The same person as the process engine sees them. */
   actor: Actor;
+  /** The tenant's newest release when the request signed in (null before the first publish). */
+  release: number | null;
 }
 
 export function can(principal: Principal, resource: Resource, action: Action): boolean {

@@ -1,3 +1,4 @@
+import { readRows } from '@docket/runtime/store/prepared.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { type Identity, identityOf } from './identity.ts';
@@ -5,6 +6,9 @@ import { mintCredential, parseCredential, randomSecret } from './secrets.ts';
 import type { AuthSettings } from './settings.ts';
 
 export const SESSION_COOKIE = 'docket_session';
+/** docket_session_identity()'s columns, named so a prepared lookup never depends on `*`. */
+const SESSION_IDENTITY = `session_id, csrf_token, stale, tenant_id, id, email, name, status, roles, contact_id, manager_id,
+  must_change_password, teams, org_units, org_unit_tree, posts, release`;
 
 export interface NewSession {
   id: string;
@@ -46,7 +50,7 @@ export async function findSession(em: EntityManager, cookie: string, settings: A
   const parsed = parseCredential(cookie, '');
   if (!parsed) return undefined;
   // docket_session_identity() is the session + IDENTITY_COLUMNS lookup with its plan kept per connection.
-  const [row] = await em.execute<Record<string, unknown>[]>('select * from docket_session_identity(?, ?, ?)', [
+  const [row] = await readRows<Record<string, unknown>>(em, `select ${SESSION_IDENTITY} from docket_session_identity(?, ?, ?)`, [
     parsed.tenantId,
     parsed.hash,
     settings.sessionIdleMs,

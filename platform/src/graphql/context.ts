@@ -51,7 +51,7 @@ export const mayRead = (ctx: GraphqlContext, resource: Resource) => ctx.principa
 
 export function ticketCaller(ctx: GraphqlContext): TicketCaller {
   const p = principalOf(ctx);
-  return { actor: p.actor, access: p.access, locale: ctx.locale, portal: p.portal };
+  return { actor: p.actor, access: p.access, locale: ctx.locale, portal: p.portal, ...(p.release ? { release: p.release } : {}) };
 }
 
 export function recordCaller(ctx: GraphqlContext): RecordCaller {

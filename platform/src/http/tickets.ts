@@ -36,7 +36,7 @@ const tags = ['tickets'];
 export function callerOf(req: FastifyRequest): TicketCaller {
   const p = req.principal;
   if (!p) throw new InputError('UNAUTHENTICATED', 'sign in first');
-  return { actor: p.actor, access: p.access, locale: localeOf(req), portal: p.portal };
+  return { actor: p.actor, access: p.access, locale: localeOf(req), portal: p.portal, ...(p.release ? { release: p.release } : {}) };
 }
 
 /** `field:op:value` from the query string; `in` takes a comma-separated list. */

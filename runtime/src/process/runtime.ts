@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, InputError, NotFoundError, StateError } from '../errors.ts';
+import { readRows } from '../store/prepared.ts';
 import { ProcessCatalog, type TicketTypeRuntime } from './catalog.ts';
 import type { Directory, EngineContext, ServiceActionHandler, TicketView } from './context.ts';
 import { currentSteps, execute, type Outcome, type StepView } from './engine.ts';
@@ -131,7 +132,7 @@ export class ProcessRuntime {
   }
 
   async latestRelease(em: EntityManager, tenantId: string): Promise<number> {
-    const [r] = await em.execute<{ number: number }[]>('select max(number) as number from release where tenant_id = ?', [tenantId]);
+    const [r] = await readRows<{ number: number }>(em, 'select max(number) as number from release where tenant_id = ?', [tenantId]);
     if (!r?.number) throw new StateError('NO_RELEASE', 'nothing has been published yet: publish the ticket types first');
     return r.number;
   }

@@ -88,7 +88,7 @@ export function projectValues(
   masked: boolean,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const byKey = new Map(fields.map((f) => [f.key, f]));
+  const byKey = fieldsByKey(fields);
   for (const [key, value] of Object.entries(values)) {
     const f = byKey.get(key);
     if (!visible(key)) continue;
@@ -98,6 +98,16 @@ export function projectValues(
     else out[key] = value;
   }
   return out;
+}
+
+/** Field specs by key, kept per (immutable, cached) field list: lists project every row with the same one. */
+const keyed = new WeakMap<FieldSpec[], Map<string, FieldSpec>>();
+function fieldsByKey(fields: FieldSpec[]): Map<string, FieldSpec> {
+  const known = keyed.get(fields);
+  if (known) return known;
+  const map = new Map(fields.map((f) => [f.key, f]));
+  keyed.set(fields, map);
+  return map;
 }
 
 export function maskRow(columns: FieldSpec[], row: unknown): unknown {

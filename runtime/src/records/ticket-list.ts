@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InputError } from '../errors.ts';
 import { actorTokens } from '../process/state.ts';
+import { readRows } from '../store/prepared.ts';
 import { participantOnly, type Sql, scopePredicate } from './scope.ts';
 import { pgTextArray, queryTokens } from './search.ts';
 import type { TicketTypeSpec } from './ticket-definitions.ts';
@@ -120,7 +121,9 @@ export async function listRows(
   for (const f of query.filters ?? []) where.push(filterSql(f, spec));
   if (query.search?.trim()) {
     const tokens = queryTokens(query.search);
-    if (tokens.length) where.push({ sql: 't.search_tokens @> ?::text[]', params: [pgTextArray(tokens)] });
+    // Portal callers search without internal comments (their scope is their own few tickets, so no index is needed).
+    const column = caller.portal ? 'coalesce(t.public_search_tokens, t.search_tokens)' : 't.search_tokens';
+    if (tokens.length) where.push({ sql: `${column} @> ?::text[]`, params: [pgTextArray(tokens)] });
   }
 
   const dir = query.sort?.direction ?? 'desc';
@@ -160,7 +163,7 @@ export async function listRows(
   const sql = `select ${LIST_COLUMNS}, (${col.sql})::text as sort_value from ${from}
     where ${where.map((w) => w.sql).join('\n and ')}
     order by ${order} limit ?`;
-  const rows = await em.execute<ListRow[]>(sql, [...where.flatMap((w) => w.params), limit + 1]);
+  const rows = await readRows<ListRow>(em, sql, [...where.flatMap((w) => w.params), limit + 1]);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page.at(-1);

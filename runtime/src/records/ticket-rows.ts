@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../errors.ts';
 import type { InstanceState } from '../process/state.ts';
+import { readRows } from '../store/prepared.ts';
 import type { TicketAccess } from './access.ts';
 import { scopePredicate } from './scope.ts';
 import { documentTokens, pgTextArray } from './search.ts';
@@ -30,10 +31,26 @@ export interface DetailRow extends Omit<ListRow, 'sort_value'> {
   process_status: string | null;
 }
 
-const DETAIL = `select ${LIST_COLUMNS}, t.version, t.description, t.product_id, t.parent_id, t.channel, t.receipt, t.components, t.rating,
-       t.closed_at, p.state, p.status as process_status
+/** What the detail view reads besides the row: its people and its child tickets. */
+export interface DetailRelations {
+  participants: { user_id: string; role: string }[];
+  children: string[];
+}
+
+/** The detail view's relations as columns of the same statement, so a detail read is one round trip. */
+const RELATIONS = `,
+  (select coalesce(json_agg(json_build_object('user_id', pp.user_id, 'role', pp.role) order by pp.added_at, pp.role), '[]'::json)
+     from ticket_participant pp where pp.tenant_id = t.tenant_id and pp.ticket_id = t.id) as participants,
+  array(select c.id::text from ticket c where c.tenant_id = t.tenant_id and c.parent_id = t.id order by c.created_at, c.id) as children`;
+
+const detailSql = (
+  relations: string,
+) => `select ${LIST_COLUMNS}, t.version, t.description, t.product_id, t.parent_id, t.channel, t.receipt, t.components, t.rating,
+       t.closed_at, p.state, p.status as process_status${relations}
   from ticket t left join process_instance p on p.tenant_id = t.tenant_id and p.ticket_id = t.id
  where t.tenant_id = ? and t.id = ?`;
+const DETAIL = detailSql('');
+const DETAIL_WITH_RELATIONS = detailSql(RELATIONS);
 
 /**
  * Loads one ticket if `access` may see it (null: unscoped, for the writer's own read-back).
@@ -41,26 +58,47 @@ const DETAIL = `select ${LIST_COLUMNS}, t.version, t.description, t.product_id, 
  */
 export async function loadTicketRow(em: EntityManager, tenantId: string, access: TicketAccess | null, id: string, lock = false): Promise<DetailRow> {
   checkId(id);
+  return loadRow<DetailRow>(em, DETAIL, tenantId, access, id, lock);
+}
+
+/** `loadTicketRow` for the detail view: the row with its participants and children. */
+export function loadTicketDetail(em: EntityManager, tenantId: string, access: TicketAccess | null, id: string): Promise<DetailRow & DetailRelations> {
+  checkId(id);
+  return loadRow<DetailRow & DetailRelations>(em, DETAIL_WITH_RELATIONS, tenantId, access, id, false);
+}
+
+async function loadRow<T>(em: EntityManager, sql: string, tenantId: string, access: TicketAccess | null, id: string, lock: boolean): Promise<T> {
   const scope = access ? scopePredicate(access) : { sql: 'true', params: [] };
-  const [row] = await em.execute<DetailRow[]>(`${DETAIL} and ${scope.sql}${lock ? ' for update of t' : ''}`, [tenantId, id, ...scope.params]);
+  const [row] = await readRows<T>(em, `${sql} and ${scope.sql}${lock ? ' for update of t' : ''}`, [tenantId, id, ...scope.params]);
   // Out of scope reads exactly like missing, so ids do not leak.
   if (!row) throw new NotFoundError(`no ticket ${id}`, { ticket: id });
   return row;
 }
 
-/** Recomputes a ticket's search tokens from its number, title, description and comments. */
+/**
+ * Recomputes a ticket's search tokens from its number, title, description and comments: all of
+ * them for staff, and without internal comments for portal searches.
+ */
 export async function refreshSearchTokens(em: EntityManager, tenantId: string, id: string): Promise<void> {
   const [t] = await em.execute<{ number: string | null; title: string | null; description: string | null }[]>(
     'select number, title, description from ticket where tenant_id = ? and id = ?',
     [tenantId, id],
   );
   if (!t) return;
-  const comments = await em.execute<{ body: string }[]>('select body from ticket_comment where tenant_id = ? and ticket_id = ? order by created_at', [
+  const comments = await em.execute<{ body: string; visibility: string }[]>(
+    'select body, visibility from ticket_comment where tenant_id = ? and ticket_id = ? order by created_at',
+    [tenantId, id],
+  );
+  const all = documentTokens(t.number, t.title, t.description, ...comments.map((c) => c.body));
+  const publicOnly = comments.filter((c) => c.visibility === 'public');
+  // Null: no internal comments, so the portal's tokens are the same list.
+  const pub = publicOnly.length === comments.length ? null : documentTokens(t.number, t.title, t.description, ...publicOnly.map((c) => c.body));
+  await em.execute('update ticket set search_tokens = ?::text[], public_search_tokens = ?::text[] where tenant_id = ? and id = ?', [
+    pgTextArray(all),
+    pub && pgTextArray(pub),
     tenantId,
     id,
   ]);
-  const tokens = documentTokens(t.number, t.title, t.description, ...comments.map((c) => c.body));
-  await em.execute('update ticket set search_tokens = ?::text[] where tenant_id = ? and id = ?', [pgTextArray(tokens), tenantId, id]);
 }
 
 export async function tenantTimeZone(em: EntityManager, tenantId: string): Promise<string> {

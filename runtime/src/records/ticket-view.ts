@@ -30,8 +30,13 @@ export class FieldAccess {
 
   /** `data.x`, `receipt.y` or `components.z`: may the caller see it at all? */
   visible(path: string): boolean {
-    const [root, key = ''] = path.split('.');
-    if (this.perms[key] === 'hidden' || matchesField(this.stepHidden, path)) return false;
+    const [root = '', key = ''] = path.split('.');
+    return this.visibleIn(root, key, path);
+  }
+
+  /** `visible` for a root (`data`, `receipt`, `components`) and a key; lists call it per field per row. */
+  private visibleIn(root: string, key: string, path?: string): boolean {
+    if (this.perms[key] === 'hidden' || (this.stepHidden.length > 0 && matchesField(this.stepHidden, path ?? `${root}.${key}`))) return false;
     if (this.portalFields) return root === 'receipt' || (root === 'data' && this.portalFields.has(key));
     return true;
   }
@@ -49,11 +54,11 @@ export class FieldAccess {
   }
 
   data(values: Record<string, unknown>): Record<string, unknown> {
-    return projectValues(this.spec.fields, values, (k) => this.visible(`data.${k}`), this.masked);
+    return projectValues(this.spec.fields, values, (k) => this.visibleIn('data', k), this.masked);
   }
 
   receipt(values: Record<string, unknown>): Record<string, unknown> {
-    return projectValues(this.spec.receipt, values, (k) => this.visible(`receipt.${k}`), this.masked);
+    return projectValues(this.spec.receipt, values, (k) => this.visibleIn('receipt', k), this.masked);
   }
 
   components(values: Record<string, unknown>): Record<string, Record<string, unknown>[]> {

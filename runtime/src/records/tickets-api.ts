@@ -14,6 +14,11 @@ export interface TicketCaller {
   locale?: 'zh-CN' | 'en';
   /** A customer / resident in the portal: sees only customer-visible comments and the portal fields. */
   portal?: boolean;
+  /**
+   * The tenant's newest release as the caller's sign-in lookup saw it, which lists use for the
+   * ticket type's fields instead of asking again; absent: looked up.
+   */
+  release?: number;
 }
 
 export interface NewTicketInput {

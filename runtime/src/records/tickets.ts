@@ -16,7 +16,7 @@ import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
-import { type DetailRow, isUuid, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
+import { type DetailRow, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
 import { type TicketUpdate, updateInTransaction } from './ticket-update.ts';
 import { editablePaths, FieldAccess, iso, listItem } from './ticket-view.ts';
 import { TicketWork } from './ticket-work.ts';
@@ -212,15 +212,8 @@ export class TicketService implements TicketServiceApi {
   /** The detail view; `scoped` false only for the writer's read-back of what it just wrote. */
   protected async detail(tenantId: string, caller: TicketCaller, id: string, scoped: boolean): Promise<TicketDetail> {
     const em = this.orm.em.fork();
-    const row = await loadTicketRow(em, tenantId, scoped ? caller.access : null, id);
+    const row = await loadTicketDetail(em, tenantId, scoped ? caller.access : null, id);
     const { access, steps, model } = await this.stepsOf(em, tenantId, caller, row);
-    const [participants, children] = await Promise.all([
-      em.execute<{ user_id: string; role: string }[]>(
-        'select user_id, role from ticket_participant where tenant_id = ? and ticket_id = ? order by added_at, role',
-        [tenantId, id],
-      ),
-      em.execute<{ id: string }[]>('select id from ticket where tenant_id = ? and parent_id = ? order by created_at, id', [tenantId, id]),
-    ]);
     return {
       ...listItem(row, access),
       release: row.release_number,
@@ -228,12 +221,12 @@ export class TicketService implements TicketServiceApi {
       description: row.description,
       productId: row.product_id,
       parentId: row.parent_id,
-      children: children.map((c) => c.id),
+      children: row.children,
       channel: row.channel,
       processStatus: row.process_status ?? 'running',
       receipt: access.receipt(row.receipt ?? {}),
       components: access.components(row.components ?? {}),
-      participants: participants.map((p) => ({ userId: p.user_id, role: p.role as TicketDetail['participants'][number]['role'] })),
+      participants: row.participants.map((p) => ({ userId: p.user_id, role: p.role as TicketDetail['participants'][number]['role'] })),
       rating: row.rating === null ? null : Number(row.rating),
       closedAt: iso(row.closed_at),
       steps,
@@ -276,7 +269,8 @@ export class TicketService implements TicketServiceApi {
     const em = this.orm.em.fork();
     let spec: TicketTypeSpec | undefined;
     if (query.type !== undefined) {
-      spec = (await this.types.release(em, tenantId, await this.runtime.latestRelease(em, tenantId))).get(query.type);
+      const release = caller.release ?? (await this.runtime.latestRelease(em, tenantId));
+      spec = (await this.types.release(em, tenantId, release)).get(query.type);
       if (!spec) throw new InputError('BAD_FILTER', `there is no ticket type "${query.type}"`, { field: 'type' });
     }
     const { rows, nextCursor } = await listRows(em, tenantId, caller, query, spec, this.now());

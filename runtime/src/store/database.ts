@@ -4,6 +4,7 @@ import { CompiledQuery, type DatabaseConnection } from 'kysely';
 import { type EmbeddedDatabase, startEmbedded } from './embedded.ts';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { enablePreparedReads } from './prepared.ts';
 
 export interface DatabaseOptions {
   /** External PostgreSQL (≥ 15). When absent, the embedded database in dataDir is used. */
@@ -49,6 +50,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       ensureDatabase: false,
       debug: false,
     });
+    // Only a real server: the embedded database's connections are one session (see prepared.ts).
+    if (!embedded) await enablePreparedReads(orm);
   } catch (e) {
     await embedded?.close();
     throw e;

@@ -24,6 +24,7 @@ export function principal(tenantId: string, userId: string, options: { permissio
     permissions: new Set(options.permissions ?? []),
     access: options.access ?? fullAccess(userId),
     actor: { id: userId, admin: options.admin ?? false },
+    release: null,
   };
 }
 

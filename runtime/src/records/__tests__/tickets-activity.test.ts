@@ -33,6 +33,18 @@ describe.each(BACKENDS)('ticket comments, files and personal data on %s', (_name
     expect(w.events.filter((e) => e.type === 'ticket.commented')).toHaveLength(3);
   });
 
+  it('keeps internal comments out of what a portal customer can search for, but not out of staff searches', async () => {
+    const mine = await w.service.create(w.tenant, resident(), { type: 'repair', data: { title: '楼道灯不亮' }, channel: 'portal' });
+    await w.service.comment(w.tenant, admin(), mine.id, { body: '内部备注：业主欠费三个月', visibility: 'internal' });
+    await w.service.comment(w.tenant, admin(), mine.id, { body: '电工周五上门 electrician', visibility: 'public' });
+    const found = async (who: ReturnType<typeof admin>, search: string) => (await w.service.list(w.tenant, who, { search })).items.map((i) => i.id);
+    expect(await found(admin(), '欠费')).toEqual([mine.id]);
+    expect(await found(resident(), '欠费')).toEqual([]);
+    expect(await found(resident(), '电工')).toEqual([mine.id]);
+    expect(await found(resident(), 'ELECTRICIAN')).toEqual([mine.id]);
+    expect(await found(resident(), '楼道灯')).toEqual([mine.id]);
+  });
+
   it('keeps attachment fields to their accepted types, size and count, and serves the bytes back in scope', async () => {
     const ticket = await w.service.create(w.tenant, admin(), { type: 'repair', data: { title: 'photos' } });
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('a tiny png body')]);

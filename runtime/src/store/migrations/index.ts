@@ -8,6 +8,7 @@ import { Migration20261123153000_ticket_member } from './Migration20261123153000
 import { Migration20261123154000_portal } from './Migration20261123154000_portal.ts';
 import { Migration20261123160000_engine_speed } from './Migration20261123160000_engine_speed.ts';
 import { Migration20261123170000_session_lookup } from './Migration20261123170000_session_lookup.ts';
+import { Migration20261123180000_public_search } from './Migration20261123180000_public_search.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123154000_portal', class: Migration20261123154000_portal },
   { name: 'Migration20261123160000_engine_speed', class: Migration20261123160000_engine_speed },
   { name: 'Migration20261123170000_session_lookup', class: Migration20261123170000_session_lookup },
+  { name: 'Migration20261123180000_public_search', class: Migration20261123180000_public_search },
 ];
