@@ -28,7 +28,13 @@ export interface OpenOptions {
  * default tenant, publishes the core definitions as its first release and creates the first admin.
  */
 export async function openDocket(config: Config, options: OpenOptions): Promise<DocketContext> {
-  const db: Database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, purpose: options.purpose, log: options.log });
+  const db: Database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    purpose: options.purpose,
+    log: options.log,
+    preparedReads: config.DOCKET_DB_PREPARED,
+  });
   try {
     const applied = await db.migrate();
     if (applied.length > 0) options.log?.(`Applied migrations: ${applied.join(', ')}`);

@@ -29,6 +29,10 @@ export const ConfigSchema = Type.Object({
     default: 50,
     description: 'Largest file accepted by an upload (fields may set less)',
   }),
+  DOCKET_DB_PREPARED: Type.Boolean({
+    default: true,
+    description: 'PostgreSQL: run hot reads as named prepared statements (off behind a pooler that cannot keep them, e.g. PgBouncer < 1.21 in transaction mode)',
+  }),
   DOCKET_WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({
     default: false,
     description: 'Let webhook subscriptions target loopback and private-network addresses (off: a guard against SSRF)',

@@ -111,6 +111,20 @@ describe('forms through the API on PostgreSQL', () => {
     expect(await count()).toBe(before);
   });
 
+  it('stores rich text without the script, handlers and javascript: links a writer put in it', async () => {
+    const field = keyOf('richText');
+    for (const [sent, stored] of [
+      ['<b onclick=x()>ok</b><script>x</script>', '<b>ok</b>'],
+      ['<a href="javascript:x()">y</a>', '<a>y</a>'],
+    ]) {
+      const res = await create('catalog', { [field]: sent });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().data[field]).toBe(stored);
+      const read = await server.inject({ method: 'GET', url: `/api/tickets/${res.json().id}` });
+      expect(read.json().data[field]).toBe(stored);
+    }
+  });
+
   it('fills serial-number fields itself, one after another, and refuses values sent for them', async () => {
     const a = (await create('catalog', {})).json().data[keyOf('serialNumber')] as string;
     const b = (await create('catalog', {})).json().data[keyOf('serialNumber')] as string;

@@ -60,6 +60,12 @@ export function validateFieldValue(value: unknown, field: FieldConfig, env: Form
   return issues.map((i) => fieldProblem(subject, pointerOf([...where.at, ...(i.path ?? [])]), i.code, i.params));
 }
 
+/** The form a valid value is stored in (rich text rebuilt from its allowlist; other types unchanged). */
+export function cleanFieldValue(value: unknown, field: FieldConfig): unknown {
+  const entry = isCatalogType(field.type) ? FIELD_CATALOG[field.type] : undefined;
+  return entry?.clean && !isEmpty(value) ? entry.clean(value, field) : value;
+}
+
 const typeParams = (entry: FieldType) => ({ expected: entry.expected.en, expectedZh: entry.expected['zh-CN'] });
 
 /** A field of `type` configured as its examples expect. */

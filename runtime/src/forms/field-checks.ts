@@ -1,4 +1,4 @@
-import { validateFieldValue } from './catalog.ts';
+import { cleanFieldValue, validateFieldValue } from './catalog.ts';
 import type { FormField } from './fields.ts';
 import { type FieldProblem, fieldProblem, pointerOf } from './problems.ts';
 import { type FieldState, isEditable } from './rules.ts';
@@ -81,6 +81,7 @@ export function checkFields(
     } else {
       const problems = validateFieldValue(value, field, scope.env, { at, name: subject.field, stored: stored?.[field.key] });
       scope.problems.push(...problems);
+      if (problems.length === 0) value = cleanFieldValue(value, field);
       if (field.type === 'subTable' && !problems.some((p) => p.code === 'FIELD_TYPE'))
         value = checkRows(field, state, value as unknown[], baseline, stored, { ...scope, at });
     }

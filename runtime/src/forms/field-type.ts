@@ -49,6 +49,8 @@ export interface FieldType<V = unknown, P = Record<string, unknown>> {
   componentProps?(field: FieldConfig & P): Record<string, unknown>;
   /** Checks that need configuration or the environment; runs only on values that fit `schema`. */
   validate?(value: V, field: FieldConfig & P, check: ValueCheck): ValueIssue[];
+  /** The stored form of a value that passed `validate` (rich text: unsafe markup removed). */
+  clean?(value: V, field: FieldConfig & P): V;
   examples: FieldTypeExamples;
 }
 

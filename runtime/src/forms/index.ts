@@ -7,6 +7,7 @@
 export type { ValueLocation } from './catalog.ts';
 export {
   type CatalogType,
+  cleanFieldValue,
   EXAMPLE_DICTIONARIES,
   exampleEnv,
   exampleField,
@@ -21,6 +22,7 @@ export { type FieldDefs, type FieldList, type FormField, resolveFields, resolveR
 export { idNumberCheckChar, idNumberDefect } from './id-number.ts';
 export { MASK, maskValue } from './masking.ts';
 export { FIELD_CODES, type FieldCode, type FieldProblem, type LocalizedMessage, type ValueIssue } from './problems.ts';
+export { cleanRichText } from './rich-text.ts';
 export {
   computeValue,
   type EvaluateOptions,

@@ -14,6 +14,12 @@ export interface DatabaseOptions {
   purpose?: string;
   poolMax?: number;
   log?: (msg: string) => void;
+  /**
+   * PostgreSQL only: hot reads as named prepared statements (default true). Off behind a
+   * connection pooler that hands one session's statements to another (PgBouncer before 1.21
+   * in transaction mode, or without `max_prepared_statements`).
+   */
+  preparedReads?: boolean;
 }
 
 export interface Database {
@@ -51,7 +57,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       debug: false,
     });
     // Only a real server: the embedded database's connections are one session (see prepared.ts).
-    if (!embedded) await enablePreparedReads(orm);
+    if (!embedded && options.preparedReads !== false) await enablePreparedReads(orm);
   } catch (e) {
     await embedded?.close();
     throw e;

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { fieldType, lengthIssues } from '../field-type.ts';
 import { idNumberDefect } from '../id-number.ts';
 import type { ValueIssue } from '../problems.ts';
+import { cleanRichText } from '../rich-text.ts';
 import { localDate, nowOf } from '../values.ts';
 
 /** Caps that apply when a definition sets none, so one value cannot bloat a ticket row. */
@@ -65,6 +66,7 @@ export const textTypes = {
     expected: { en: 'HTML text', 'zh-CN': 'HTML 文本' },
     component: 'DocketRichText',
     validate: (v: string, f) => lengthIssues(v, undefined, f.maxLength ?? DEFAULT_MAX_LENGTH.richText),
+    clean: (v: string) => cleanRichText(v),
     examples: {
       config: { maxLength: 40 },
       valid: ['<p>Hello <b>world</b></p>'],
