@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { createUser, startTestServer, type TestServer } from '../support/server.ts';
 
 describe('ticket work on PostgreSQL', () => {
   let t: TestDatabase;
@@ -47,6 +47,42 @@ describe('ticket work on PostgreSQL', () => {
   afterAll(async () => {
     await server?.close();
     await t?.close();
+  });
+
+  it("moves a reassigned ticket to the new assignee's team, unless they are in its team or in none", async () => {
+    const em = t.db.orm.em.fork();
+    const north = await createUser(em, server.tenantId, { roles: ['technician'], teams: ['north'] });
+    const south = await createUser(em, server.tenantId, { roles: ['technician'], teams: ['south'] });
+    const both = await createUser(em, server.tenantId, { roles: ['technician'], teams: ['south', 'north'] });
+    const loner = await createUser(em, server.tenantId, { roles: ['technician'] });
+    const created = await server.inject({
+      method: 'POST',
+      url: '/api/tickets',
+      payload: { type: 'general', team: 'north', data: { title: '电梯异响', onSite: false } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    const reassign = async (to: string) => {
+      const res = await server.inject({ method: 'POST', url: '/api/tickets/bulk/assign', payload: { ids: [id], assignee: to } });
+      expect(res.json().results, res.body).toEqual([{ id, ok: true }]);
+      const detail = (await server.inject(`/api/tickets/${id}`)).json();
+      expect(detail.assignee).toBe(to);
+      return detail.team;
+    };
+    expect(await reassign(north.id)).toBe('north');
+    expect(await reassign(south.id)).toBe('south');
+    expect(await reassign(both.id)).toBe('south');
+    expect(await reassign(loner.id)).toBe('south');
+    expect(await reassign(north.id)).toBe('north');
+    // 转派 by hand: the owner's step handed over hands over the ticket and its team.
+    const step = (await server.inject(`/api/tickets/${id}`)).json().steps.find((s: { actions: string[] }) => s.actions.includes('transfer'));
+    const moved = await server.inject({
+      method: 'POST',
+      url: `/api/tickets/${id}/actions`,
+      payload: { task: step.task, action: 'transfer', input: { to: south.id } },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({ assignee: south.id, team: 'south' });
   });
 
   it('records time in minutes or as a start and end, and totals it', async () => {

@@ -33,6 +33,9 @@ const need = (value: string | undefined, field: string): string => {
   return value;
 };
 
+/** The step is held by the ticket's owner (负责人): handing it over hands over the ticket. */
+const ownersStep = (c: ActionContext): boolean => c.task.assignee !== undefined && c.task.assignee === c.run.ctx.ticket.assignee;
+
 /** Assign and transfer: the step changes hands; `owner` makes the new holder the ticket's assignee too. */
 const handOver = (owner: (c: ActionContext) => boolean): TaskCommand => ({
   validate: (c) => void need(c.input.to, 'to'),
@@ -52,9 +55,11 @@ export const TASK_COMMANDS: Record<TaskAction, TaskCommand> = {
       return 'continue';
     },
   },
-  // The dispatching step's assign (completeOn="assign") gives the ticket itself to the chosen user.
-  assign: handOver((c) => c.completing),
-  transfer: handOver(() => false),
+  // The dispatching step's assign (completeOn="assign") gives the ticket itself to the chosen user,
+  // and so does reassigning a step the ticket's owner holds.
+  assign: handOver((c) => c.completing || ownersStep(c)),
+  // 转派: when the ticket's owner hands their step over, the new holder owns the ticket too.
+  transfer: handOver(ownersStep),
   accept: {
     apply({ task }) {
       task.accepted = true;

@@ -101,6 +101,22 @@ export async function refreshSearchTokens(em: EntityManager, tenantId: string, i
   ]);
 }
 
+/**
+ * A ticket handed to someone outside its team moves to the new assignee's team (the first,
+ * by key, when they are in several), so team views and team data scopes follow the work.
+ * Unchanged when the assignee did not change, is in the ticket's team, or is in no team.
+ */
+export async function followAssignee(em: EntityManager, tenantId: string, id: string, previousAssignee: string | null): Promise<void> {
+  await em.execute(
+    `update ticket t
+        set team = (select tm.team from team_member tm where tm.tenant_id = t.tenant_id and tm.user_id::text = t.assignee order by tm.team limit 1)
+      where t.tenant_id = ? and t.id = ? and t.assignee is distinct from ?
+        and exists (select 1 from team_member tm where tm.tenant_id = t.tenant_id and tm.user_id::text = t.assignee)
+        and not exists (select 1 from team_member tm where tm.tenant_id = t.tenant_id and tm.user_id::text = t.assignee and tm.team = t.team)`,
+    [tenantId, id, previousAssignee],
+  );
+}
+
 export async function tenantTimeZone(em: EntityManager, tenantId: string): Promise<string> {
   const [row] = await em.execute<{ time_zone: string }[]>('select time_zone from tenant where id = ?', [tenantId]);
   if (!row) throw new NotFoundError(`no tenant ${tenantId}`, { tenant: tenantId });

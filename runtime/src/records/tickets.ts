@@ -16,7 +16,7 @@ import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
-import { type DetailRow, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
+import { type DetailRow, followAssignee, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
 import { type TicketUpdate, updateInTransaction } from './ticket-update.ts';
 import { editablePaths, FieldAccess, iso, listItem } from './ticket-view.ts';
 import { TicketWork } from './ticket-work.ts';
@@ -369,6 +369,7 @@ export class TicketService implements TicketServiceApi {
         ...(input.input ? { input: input.input } : {}),
         ...(input.version !== undefined ? { version: input.version } : {}),
       });
+      await followAssignee(tx, tenantId, id, row.assignee);
       if (input.action === 'accept') {
         await tx.execute(`insert into ticket_participant (tenant_id, ticket_id, user_id, role) values (?, ?, ?, 'acceptor') on conflict do nothing`, [
           tenantId,
