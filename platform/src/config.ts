@@ -29,9 +29,16 @@ export const ConfigSchema = Type.Object({
     default: 50,
     description: 'Largest file accepted by an upload (fields may set less)',
   }),
+  DOCKET_TRUST_PROXY: Type.Optional(
+    Type.String({
+      pattern: '^(\\d{1,2}|[0-9a-fA-F.:/]+(\\s*,\\s*[0-9a-fA-F.:/]+)*)$',
+      description: 'Reverse proxies whose X-Forwarded-For to believe: addresses/CIDR ranges (comma-separated), or the number of proxy hops; unset = none',
+    }),
+  ),
   DOCKET_DB_PREPARED: Type.Boolean({
     default: true,
-    description: 'PostgreSQL: run hot reads as named prepared statements (off behind a pooler that cannot keep them, e.g. PgBouncer < 1.21 in transaction mode)',
+    description:
+      'PostgreSQL: run hot reads as named prepared statements (off behind a pooler that cannot keep them, e.g. PgBouncer < 1.21 in transaction mode)',
   }),
   DOCKET_WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({
     default: false,
@@ -60,6 +67,13 @@ export function authSettingsOf(config: Config): Partial<AuthSettings> {
     sessionMaxMs: config.DOCKET_SESSION_MAX_HOURS * 3600_000,
     loginRateLimit: config.DOCKET_LOGIN_RATE_LIMIT,
   };
+}
+
+/** DOCKET_TRUST_PROXY as fastify's trustProxy: a hop count, or a list of addresses and ranges. */
+export function trustProxyOf(config: Config): number | string[] | undefined {
+  const raw = config.DOCKET_TRUST_PROXY?.trim();
+  if (!raw) return undefined;
+  return /^\d{1,2}$/.test(raw) ? Number(raw) : raw.split(',').map((s) => s.trim());
 }
 
 /** How the server's services are built from the configuration. */

@@ -54,14 +54,23 @@ export interface ServerOptions {
   serviceOptions?: Partial<ServiceOptions>;
   /** Sign-in settings (lockout, session lifetime, login rate limit); defaults in auth/settings.ts. */
   auth?: Partial<AuthSettings>;
+  /**
+   * Which proxies' X-Forwarded-For / -Proto to believe (fastify's `trustProxy`): a hop count,
+   * or addresses and CIDR ranges. Unset: none, so the client address is the socket's.
+   */
+  trustProxy?: number | string[];
 }
 
 /** The HTTP server: one fastify plugin per resource, every route with a schema and an auth rule, errors as problem+json. */
 export async function buildServer(ctx: DocketContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  // A hop count trusts that many proxies nearest the server.
+  const hops = options.trustProxy;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const auth: AuthDeps = { orm: ctx.db.orm, settings: { ...DEFAULT_AUTH_SETTINGS, ...options.auth }, roles: new RoleCatalog() };

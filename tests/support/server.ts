@@ -98,14 +98,25 @@ export async function signInAs(server: Pick<TestServer, 'app' | 'tenantId' | 'sl
  */
 export async function startTestServer(
   t: TestDatabase,
-  options: { core?: boolean; auth?: Partial<AuthSettings>; slug?: string; ctx?: Partial<DocketContext>; services?: Partial<ServiceOptions> } = {},
+  options: {
+    core?: boolean;
+    auth?: Partial<AuthSettings>;
+    slug?: string;
+    ctx?: Partial<DocketContext>;
+    services?: Partial<ServiceOptions>;
+    trustProxy?: number | string[];
+  } = {},
 ): Promise<TestServer> {
   const slug = options.slug ?? `srv${process.pid}-${++counter}`;
   const tenantId = await t.newTenant(slug);
   if (options.core !== false) await t.store.importFolder(tenantId, CORE_DEFINITIONS, { actor: 'system', origin: { type: 'core', name: 'docket' } });
   const app = await buildServer(
     { db: t.db, definitions: t.store, tenantId, version: 'test', ...options.ctx },
-    { auth: { loginRateLimit: 10_000, ...options.auth }, serviceOptions: { dataDir: t.dataDir, allowPrivateWebhookTargets: true, ...options.services } },
+    {
+      auth: { loginRateLimit: 10_000, ...options.auth },
+      serviceOptions: { dataDir: t.dataDir, allowPrivateWebhookTargets: true, ...options.services },
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    },
   );
   const server = { app, tenantId, slug };
   const admin = await signInAs(server, t, { roles: ['admin'], name: 'Admin' });

@@ -105,6 +105,26 @@ describe.each(BACKENDS)('sign-in, sessions, CSRF and tokens on %s', (_name, open
     await limited.close();
   });
 
+  it('limits each client behind a trusted proxy by its forwarded address, and ignores the header from anyone else', async () => {
+    const attempt = (server: Awaited<ReturnType<typeof startTestServer>>, from: string, forwarded: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        remoteAddress: from,
+        headers: { 'x-forwarded-for': forwarded },
+        payload: { email: 'x@example.test', password: 'nope', tenant: server.slug },
+      });
+    const proxied = await startTestServer(t, { auth: { loginRateLimit: 2 }, trustProxy: ['10.0.0.0/8'] });
+    for (let i = 0; i < 2; i++) expect((await attempt(proxied, '10.0.0.5', '203.0.113.7')).statusCode).toBe(401);
+    expect((await attempt(proxied, '10.0.0.5', '203.0.113.7')).statusCode).toBe(429);
+    // Another customer behind the same proxy is not locked out with the first.
+    expect((await attempt(proxied, '10.0.0.5', '198.51.100.20')).statusCode).toBe(401);
+    // A client talking to the server directly cannot pick its address with the header.
+    for (let i = 0; i < 2; i++) expect((await attempt(proxied, '192.0.2.1', `192.0.2.${100 + i}`)).statusCode).toBe(401);
+    expect((await attempt(proxied, '192.0.2.1', '192.0.2.200')).statusCode).toBe(429);
+    await proxied.close();
+  });
+
   it('never adopts a cookie set before sign-in (session fixation)', async () => {
     const user = await createUser(em(), s.tenantId, { roles: ['agent'] });
     const victim = await signIn(s.app, user.email, user.password, s.slug);

@@ -59,7 +59,7 @@ export const COMMANDS: Record<string, Command> = {
       // The first admin's generated password goes to the console once, not into the structured log.
       const ctx = await openDocket(cfg, { purpose: 'server', log: (m) => logger.info(m), ensureAdmin: true, announce: (m) => console.log(m) });
       const { ManagerDirectory } = await import('../auth/directory.ts');
-      const { authSettingsOf } = await import('../config.ts');
+      const { authSettingsOf, trustProxyOf } = await import('../config.ts');
       ctx.directory = await new ManagerDirectory(ctx.db.orm).start(60_000, (err) => logger.error({ err }, 'refreshing the manager directory failed'));
       const { serviceOptionsOf } = await import('../config.ts');
       const { JobQueue } = await runtime();
@@ -69,7 +69,8 @@ export const COMMANDS: Record<string, Command> = {
         log: (level, message, details) => (level === 'error' ? logger.error(details ?? {}, message) : level === 'warn' ? logger.warn(message) : undefined),
       });
       const services = await createServices(ctx, queue, serviceOptionsOf(cfg));
-      const app = await buildServer(ctx, { logger, auth: authSettingsOf(cfg), services });
+      const trustProxy = trustProxyOf(cfg);
+      const app = await buildServer(ctx, { logger, auth: authSettingsOf(cfg), services, ...(trustProxy !== undefined ? { trustProxy } : {}) });
       // The engine (job queue, timer and outbox workers) starts once the server listens, so health answers sooner.
       let engine: Promise<{ stop(): Promise<void> }> | undefined;
       const stopEngine = async () => {
