@@ -88,6 +88,22 @@ describe.each(BACKENDS)('sign-in, sessions, CSRF and tokens on %s', (_name, open
     expect((await login(s, { email: user.email, password: user.password })).statusCode).toBe(200);
   });
 
+  it('answers guesses at an email that is no account exactly as at a real one, lockout included', async () => {
+    const user = await createUser(em(), s.tenantId, { roles: ['agent'] });
+    const ghost = `nobody-${user.id}@example.test`;
+    const answers = async (email: string) => {
+      const out: unknown[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await login(s, { email, password: `wrong-${i}` });
+        out.push([r.statusCode, r.json().code, r.headers['retry-after'] !== undefined]);
+      }
+      return out;
+    };
+    const real = await answers(user.email);
+    expect(real.at(-1)).toEqual([429, 'ACCOUNT_LOCKED', true]);
+    expect(await answers(ghost)).toEqual(real);
+  });
+
   it('rate-limits login attempts per client address with 429 RATE_LIMITED', async () => {
     const limited = await startTestServer(t, { auth: { loginRateLimit: 3 } });
     const attempt = (ip: string) =>

@@ -30,7 +30,9 @@ async function loginTenant(em: EntityManager, slug: string | undefined): Promise
 /**
  * Checks a password with per-account lockout: `lockoutAttempts` consecutive failures lock the
  * account for `lockoutMs` (even the right password is refused meanwhile). Unknown emails,
- * disabled users and wrong passwords all get INVALID_CREDENTIALS after the same argon2 work.
+ * disabled users and wrong passwords all get INVALID_CREDENTIALS after the same argon2 work,
+ * and emails that are no account lock the same way (`login_throttle`), so neither the answer
+ * nor its timing tells a guesser which emails exist.
  */
 export async function login(em: EntityManager, input: LoginInput, settings: AuthSettings): Promise<{ identity: Identity; session: NewSession }> {
   const tenantId = await loginTenant(em, input.tenant);
@@ -53,9 +55,11 @@ export async function login(em: EntityManager, input: LoginInput, settings: Auth
         [tenantId, email],
       )
     : [];
-  if (user && user.locked_for !== null && user.locked_for > 0) {
+  const lockedFor = user ? user.locked_for : tenantId ? await unknownEmailLock(em, tenantId, email) : null;
+  if (lockedFor !== null && lockedFor > 0) {
+    await verifyPassword(null, input.password);
     await log('login.locked', user);
-    throw new AuthError(429, 'ACCOUNT_LOCKED', 'Too many failed sign-ins: this account is locked for a while', user.locked_for);
+    throw new AuthError(429, 'ACCOUNT_LOCKED', 'Too many failed sign-ins: this account is locked for a while', lockedFor);
   }
   const active = user?.status === 'active';
   const ok = await verifyPassword(active ? user.password_hash : null, input.password);
@@ -70,7 +74,10 @@ export async function login(em: EntityManager, input: LoginInput, settings: Auth
         [settings.lockoutAttempts, settings.lockoutAttempts, settings.lockoutMs, tenantId, user.id],
       );
       await log('login.failed', user, { reason: 'password', locked: after?.locked === true });
-    } else await log('login.failed', user, { reason: user ? 'disabled' : 'unknown email' });
+    } else {
+      if (!user && tenantId) await countUnknownEmail(em, tenantId, email, settings);
+      await log('login.failed', user, { reason: user ? 'disabled' : 'unknown email' });
+    }
     throw invalidCredentials();
   }
   await em.execute('update app_user set failed_logins = 0, locked_until = null where tenant_id = ? and id = ?', [tenantId, user.id]);
@@ -78,4 +85,30 @@ export async function login(em: EntityManager, input: LoginInput, settings: Auth
   const session = await createSession(em, tenantId, user.id, input, settings);
   await log('login.ok', user, { session: session.id });
   return { identity, session };
+}
+
+/** Seconds an email that is no account stays locked (null: not locked). */
+async function unknownEmailLock(em: EntityManager, tenantId: string, email: string): Promise<number | null> {
+  const [row] = await em.execute<{ locked_for: number | null }[]>(
+    'select ceil(extract(epoch from locked_until - now()))::int as locked_for from login_throttle where tenant_id = ? and email = ?',
+    [tenantId, email],
+  );
+  return row?.locked_for ?? null;
+}
+
+/** Counts a failure for an email that is no account, as `app_user.failed_logins` counts an account's. */
+async function countUnknownEmail(em: EntityManager, tenantId: string, email: string, settings: AuthSettings): Promise<void> {
+  await em.execute(
+    `insert into login_throttle as l (tenant_id, email, failures, locked_until) values (?, ?, 1, case when 1 >= ? then now() + (? * interval '1 millisecond') end)
+     on conflict (tenant_id, email) do update set
+       failures = case when l.failures + 1 >= ? then 0 else l.failures + 1 end,
+       locked_until = case when l.failures + 1 >= ? then now() + (? * interval '1 millisecond') else l.locked_until end,
+       updated_at = now()`,
+    [tenantId, email, settings.lockoutAttempts, settings.lockoutMs, settings.lockoutAttempts, settings.lockoutAttempts, settings.lockoutMs],
+  );
+  // Forgotten after a day, so guessing many emails does not grow the table without end.
+  await em.execute(
+    `delete from login_throttle where tenant_id = ? and updated_at < now() - interval '1 day' and (locked_until is null or locked_until < now())`,
+    [tenantId],
+  );
 }

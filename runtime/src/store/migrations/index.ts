@@ -9,6 +9,7 @@ import { Migration20261123154000_portal } from './Migration20261123154000_portal
 import { Migration20261123160000_engine_speed } from './Migration20261123160000_engine_speed.ts';
 import { Migration20261123170000_session_lookup } from './Migration20261123170000_session_lookup.ts';
 import { Migration20261123180000_public_search } from './Migration20261123180000_public_search.ts';
+import { Migration20261123190000_login_throttle } from './Migration20261123190000_login_throttle.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123160000_engine_speed', class: Migration20261123160000_engine_speed },
   { name: 'Migration20261123170000_session_lookup', class: Migration20261123170000_session_lookup },
   { name: 'Migration20261123180000_public_search', class: Migration20261123180000_public_search },
+  { name: 'Migration20261123190000_login_throttle', class: Migration20261123190000_login_throttle },
 ];
