@@ -24,11 +24,20 @@ for (const [net, bits] of [
 ] as const) {
   PRIVATE.addSubnet(net, bits, 'ipv4');
 }
+// Besides loopback, unique-local, link-local and multicast: the ranges that carry an IPv4
+// address inside IPv6 (IPv4-compatible, NAT64, 6to4, Teredo), through which any private IPv4
+// target could be reached, and other special-purpose space no webhook receiver uses.
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   PRIVATE.addSubnet(net, bits, 'ipv6');

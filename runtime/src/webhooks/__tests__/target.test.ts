@@ -22,6 +22,15 @@ describe('webhook targets (SSRF guard)', () => {
       'fd00::1',
       'fe80::1',
       '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::127.0.0.1',
+      '64:ff9b::7f00:1',
+      '64:ff9b::a9fe:a9fe',
+      '2002:7f00:1::1',
+      '2002:c0a8:101::1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      'fec0::1',
+      '2001:db8::1',
     ]) {
       expect([ip, isPrivateAddress(ip)]).toEqual([ip, true]);
     }
