@@ -85,6 +85,21 @@ describe('ticket work on PostgreSQL', () => {
     expect(moved.json()).toMatchObject({ assignee: south.id, team: 'south' });
   });
 
+  it("takes a priority only from the type's priorities dictionary, naming the field otherwise", async () => {
+    const make = (priority: string) =>
+      server.inject({ method: 'POST', url: '/api/tickets', payload: { type: 'general', priority, data: { title: '漏水', onSite: false } } });
+    const urgent = await make('urgent');
+    expect([urgent.statusCode, urgent.json().priority]).toEqual([201, 'urgent']);
+    const bad = await make('critical');
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'priority', code: 'FIELD_OPTION' })]);
+    const { id, version } = urgent.json();
+    const changed = await server.inject({ method: 'PATCH', url: `/api/tickets/${id}`, payload: { version, priority: 'sometime' } });
+    expect([changed.statusCode, changed.json().errors?.[0]?.code]).toEqual([400, 'FIELD_OPTION']);
+    const lowered = await server.inject({ method: 'PATCH', url: `/api/tickets/${id}`, payload: { version, priority: 'low' } });
+    expect([lowered.statusCode, lowered.json().priority]).toEqual([200, 'low']);
+  });
+
   it('records time in minutes or as a start and end, and totals it', async () => {
     const a = await server.inject({ method: 'POST', url: `/api/tickets/${ticketId}/time`, payload: { minutes: 30, note: '排查' } });
     expect(a.statusCode, a.body).toBe(201);

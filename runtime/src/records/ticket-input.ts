@@ -51,6 +51,21 @@ export function systemProblems(input: {
   return out;
 }
 
+/**
+ * The priority must be an item of the type's `priorities` dictionary; a disabled item may be
+ * kept by a ticket that has it but not newly chosen. Types without the dictionary take any text.
+ */
+export function priorityProblems(spec: TicketTypeSpec, value: string | undefined, stored?: string | null): FieldProblem[] {
+  const dictionary = spec.type.priorities ? spec.dictionaries.get(spec.type.priorities) : undefined;
+  if (!dictionary || typeof value !== 'string' || value === stored) return [];
+  const item = dictionary.find((i) => i.value === value);
+  const known = dictionary.filter((i) => !i.disabled).map((i) => i.value);
+  if (!item)
+    return [problem('priority', 'FIELD_OPTION', `has no option "${value}" (one of: ${known.join(', ')})`, `没有选项 "${value}"（可选：${known.join('、')}）`)];
+  if (item.disabled) return [problem('priority', 'FIELD_OPTION_DISABLED', `option "${value}" is no longer available`, `选项 "${value}" 已停用`)];
+  return [];
+}
+
 export function notEditable(paths: string[]): FieldProblem[] {
   return paths.map((p) => problem(p, 'FIELD_NOT_EDITABLE', 'cannot be changed by you here', '当前不可由您修改'));
 }

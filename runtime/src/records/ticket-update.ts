@@ -4,7 +4,7 @@ import { addAudit, Batch, type Change } from '../process/persist.ts';
 import type { TicketTypeSpec } from './ticket-definitions.ts';
 import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, maskRow, throwIfProblems } from './ticket-form.ts';
-import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
+import { formContext, notEditable, priorityProblems, rolePermissions, systemProblems } from './ticket-input.ts';
 import { type DetailRow, refreshSearchTokens } from './ticket-rows.ts';
 import type { TicketCaller, TicketUpdateInput } from './tickets-api.ts';
 
@@ -54,14 +54,17 @@ export async function updateInTransaction(em: EntityManager, tenantId: string, u
   });
   // Both the step rule and the role rule may refuse one field: report it once.
   const seen = new Set<string>();
-  const problems = [...systemProblems(input), ...notEditable(paths.filter((p) => known.has(p) && !u.editable.has(p))), ...form.problems].filter(
-    (p: FieldProblem) => {
-      const key = `${p.pointer}|${p.code}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    },
-  );
+  const problems = [
+    ...systemProblems(input),
+    ...priorityProblems(spec, input.priority, row.priority),
+    ...notEditable(paths.filter((p) => known.has(p) && !u.editable.has(p))),
+    ...form.problems,
+  ].filter((p: FieldProblem) => {
+    const key = `${p.pointer}|${p.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   throwIfProblems(problems);
   const data = form.values;
   const components = { ...row.components, ...form.components };

@@ -14,7 +14,7 @@ import type { TicketDeps } from './ticket-deps.ts';
 import { eraseSensitive } from './ticket-erase.ts';
 import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
-import { formContext, notEditable, rolePermissions, systemProblems } from './ticket-input.ts';
+import { formContext, notEditable, priorityProblems, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
 import { type DetailRow, followAssignee, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
 import { type TicketUpdate, updateInTransaction } from './ticket-update.ts';
@@ -133,7 +133,7 @@ export class TicketService implements TicketServiceApi {
         timeZone,
         now,
       });
-      throwIfProblems([...systemProblems(input), ...form.problems]);
+      throwIfProblems([...systemProblems(input), ...priorityProblems(spec, input.priority), ...form.problems]);
       const { values: data, components } = form;
       const team = input.team ?? caller.actor.teams?.[0] ?? caller.access.teams[0] ?? null;
       const orgUnit = input.orgUnit ?? caller.actor.orgUnits?.[0] ?? caller.access.orgUnits[0] ?? null;
