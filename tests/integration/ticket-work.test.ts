@@ -133,7 +133,7 @@ describe('ticket work on PostgreSQL', () => {
   it("erases a customer's sensitive values from the record and their tickets, and logs it", async () => {
     const res = await server.inject({ method: 'POST', url: `/api/records/customer/${customerId}/erase` });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ record: expect.arrayContaining(['phone', 'idNumber']), tickets: 1 });
+    expect(res.json()).toEqual({ record: expect.arrayContaining(['phone', 'idNumber']), tickets: 1, portalApplications: 0 });
     const record = (await server.inject(`/api/records/customer/${customerId}`)).json();
     expect(record.data.phone).toBeUndefined();
     expect(record.data.idNumber).toBeUndefined();

@@ -52,6 +52,28 @@ describe.each(BACKENDS)('portal sign-up and owner verification on %s', (_name, o
   const apply = (who: SignedIn, body: Record<string, unknown>) => s.inject({ method: 'POST', url: '/api/portal/verification', payload: body }, who);
   const contactOf = async (userId: string) => (await s.inject(`/api/users/${userId}`)).json().contactId;
 
+  it("erases what a resident typed when applying, together with the customer's record, in one request", async () => {
+    const id = idNumber('44030819850312005');
+    const recordId = await customer('王 芳', '13812340005', id);
+    const wang = await resident('Wang Fang', '13812340005');
+    expect((await apply(wang, { name: '王芳', phone: '13812340005', idNumber: id })).json()).toMatchObject({ status: 'verified', recordId });
+    const erased = await s.inject({ method: 'POST', url: `/api/records/customer/${recordId}/erase` });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json()).toMatchObject({ portalApplications: 1 });
+    const listed = (await s.inject('/api/portal/verifications?status=verified')).json().items.find((v: { recordId: string }) => v.recordId === recordId);
+    expect(listed).toMatchObject({ name: '****', idNumberLast4: '****', status: 'verified' });
+    const [row] = await t.db.orm.em
+      .fork()
+      .execute<Record<string, unknown>[]>('select name, phone, id_number_hash, erased_at from portal_verification where tenant_id = ? and record_id = ?', [
+        s.tenantId,
+        recordId,
+      ]);
+    expect(JSON.stringify(row)).not.toMatch(/王|13812340005|argon2id\$v=/);
+    expect(row?.erased_at).not.toBeNull();
+    // The link stays: the resident still sees their verification and their tickets.
+    expect((await s.inject('/api/portal/verification', wang)).json()).toMatchObject({ status: 'verified', recordId });
+  });
+
   it('links a resident whose name, mobile and ID number match the archive, who then sees only their own tickets', async () => {
     const id = idNumber('44030819850312001');
     const recordId = await customer('李 雷', '13812340001', id);

@@ -2,6 +2,7 @@ import type { RecordService } from '@docket/runtime/records/records.ts';
 import { componentUsage } from '@docket/runtime/records/ticket-indexes.ts';
 import type { TicketService } from '@docket/runtime/records/tickets.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import Type from 'typebox';
 import { principalOf } from '../auth/plugin.ts';
 import { appendSystemLog } from '../auth/system-log.ts';
@@ -32,24 +33,32 @@ export const personalDataRoutes: FastifyPluginAsyncTypebox<PersonalDataRouteOpti
         tags: ['records'],
         params: Type.Object({ type: Type.String({ minLength: 1, maxLength: 120 }), id: Type.String({ format: 'uuid' }) }),
         response: {
-          200: Type.Object({ record: Type.Array(Type.String(), { description: 'Fields erased on the record' }), tickets: Type.Integer() }),
+          200: Type.Object({
+            record: Type.Array(Type.String(), { description: 'Fields erased on the record' }),
+            tickets: Type.Integer(),
+            portalApplications: Type.Integer({ description: 'Portal sign-up applications of this customer whose name, mobile and ID number were overwritten' }),
+          }),
           ...errors,
         },
       },
     },
     async (req) => {
       const p = principalOf(req);
-      const record = await ctx.db.orm.em.fork().transactional((em) => records.eraseSensitive(em, p.tenantId, req.params.id, p.userId));
-      const done = await tickets.eraseSensitive(p.tenantId, p.userId, { customerId: req.params.id });
-      await appendSystemLog(ctx.db.orm.em.fork(), p.tenantId, {
-        action: 'personal-data.erased',
-        actor: p.email,
-        actorId: p.userId,
-        subject: `record:${req.params.id}`,
-        ...(req.ip ? { ip: req.ip } : {}),
-        details: { fields: record.erased, tickets: done.tickets },
+      // All of it or none of it: the record, the customer's tickets, their portal applications and the log line.
+      return ctx.db.orm.em.fork().transactional(async (em) => {
+        const record = await records.eraseSensitive(em, p.tenantId, req.params.id, p.userId);
+        const done = await tickets.eraseSensitive(p.tenantId, p.userId, { customerId: req.params.id }, em);
+        const applications = await eraseVerifications(em, p.tenantId, req.params.id);
+        await appendSystemLog(em, p.tenantId, {
+          action: 'personal-data.erased',
+          actor: p.email,
+          actorId: p.userId,
+          subject: `record:${req.params.id}`,
+          ...(req.ip ? { ip: req.ip } : {}),
+          details: { fields: record.erased, tickets: done.tickets, portalApplications: applications },
+        });
+        return { record: record.erased, tickets: done.tickets, portalApplications: applications };
       });
-      return { record: record.erased, tickets: done.tickets };
     },
   );
 
@@ -70,3 +79,19 @@ export const personalDataRoutes: FastifyPluginAsyncTypebox<PersonalDataRouteOpti
     async (req) => ({ items: await componentUsage(ctx.db.orm.em.fork(), principalOf(req).tenantId) }),
   );
 };
+
+/**
+ * Overwrites what residents typed when applying to the portal as this customer: applications
+ * linked to the record, and those of the accounts linked to it. The ID-number hash goes too.
+ */
+async function eraseVerifications(em: EntityManager, tenantId: string, recordId: string): Promise<number> {
+  const rows = await em.execute<{ id: string }[]>(
+    `update portal_verification v
+        set name = '****', phone = '****', id_number_hash = '$argon2id$erased', id_number_last4 = '****', erased_at = now()
+      where v.tenant_id = ? and v.erased_at is null
+        and (v.record_id = ? or v.user_id in (select u.id from app_user u where u.tenant_id = v.tenant_id and u.contact_id = ?))
+      returning v.id`,
+    [tenantId, recordId, recordId],
+  );
+  return rows.length;
+}

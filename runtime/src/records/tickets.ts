@@ -11,7 +11,7 @@ import { scopePredicate } from './scope.ts';
 import { TicketActivity } from './ticket-activity.ts';
 import { TicketTypeCatalog, type TicketTypeSpec } from './ticket-definitions.ts';
 import type { TicketDeps } from './ticket-deps.ts';
-import { eraseSensitive } from './ticket-erase.ts';
+import { eraseSensitive, eraseSensitiveIn } from './ticket-erase.ts';
 import { linkFormFiles } from './ticket-files.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, priorityProblems, rolePermissions, systemProblems } from './ticket-input.ts';
@@ -112,8 +112,9 @@ export class TicketService implements TicketServiceApi {
   }
 
   /** Clears sensitive field values on a customer's tickets (a data subject's erase request); audit keeps only masks. */
-  eraseSensitive(tenantId: string, actor: string, target: { customerId: string }): Promise<{ tickets: number }> {
-    return eraseSensitive(this.deps, tenantId, actor, target);
+  /** With `em`: inside the caller's transaction (the erase route erases the record in the same one). */
+  eraseSensitive(tenantId: string, actor: string, target: { customerId: string }, em?: EntityManager): Promise<{ tickets: number }> {
+    return em ? eraseSensitiveIn(this.deps, em, tenantId, actor, target) : eraseSensitive(this.deps, tenantId, actor, target);
   }
 
   async create(tenantId: string, caller: TicketCaller, input: NewTicketInput): Promise<TicketDetail> {

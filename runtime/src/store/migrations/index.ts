@@ -10,6 +10,7 @@ import { Migration20261123160000_engine_speed } from './Migration20261123160000_
 import { Migration20261123170000_session_lookup } from './Migration20261123170000_session_lookup.ts';
 import { Migration20261123180000_public_search } from './Migration20261123180000_public_search.ts';
 import { Migration20261123190000_login_throttle } from './Migration20261123190000_login_throttle.ts';
+import { Migration20261123200000_erase_verification } from './Migration20261123200000_erase_verification.ts';
 
 /** Every committed migration, in order. Listed explicitly: no file discovery at start-up. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123170000_session_lookup', class: Migration20261123170000_session_lookup },
   { name: 'Migration20261123180000_public_search', class: Migration20261123180000_public_search },
   { name: 'Migration20261123190000_login_throttle', class: Migration20261123190000_login_throttle },
+  { name: 'Migration20261123200000_erase_verification', class: Migration20261123200000_erase_verification },
 ];
