@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../../tests/support/databases.ts';
 import { componentUsage, ensureSearchIndexes } from '../ticket-indexes.ts';
-import { admin, caller, failure, type TicketWorld, ticketWorld } from './tickets-fixtures.ts';
+import { admin, caller, failure, resident, type TicketWorld, ticketWorld } from './tickets-fixtures.ts';
 
 const CUSTOMER = '01890000-0000-7000-8000-000000000001';
-const resident = () => caller({ id: 'resident' }, ['own'], {}, true);
 
 describe.each(BACKENDS)('ticket comments, files and personal data on %s', (_name, open) => {
   let t: TestDatabase;

@@ -90,6 +90,9 @@ export function caller(actor: Actor, scopes: DataScope[], extra: Partial<TicketA
   };
 }
 
+/** A portal customer who sees their own tickets. */
+export const resident = (): TicketCaller => caller({ id: 'resident' }, ['own'], {}, true);
+
 export const admin = (): TicketCaller => ({ actor: { id: 'root', admin: true }, access: fullAccess('root') });
 
 /** The error a promise rejects with (the test fails if it resolves). */

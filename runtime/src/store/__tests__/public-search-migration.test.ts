@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../../tests/support/databases.ts';
-import { admin, caller, type TicketWorld, ticketWorld } from '../../records/__tests__/tickets-fixtures.ts';
+import { admin, resident, type TicketWorld, ticketWorld } from '../../records/__tests__/tickets-fixtures.ts';
 import { Migration20261123180000_public_search } from '../migrations/Migration20261123180000_public_search.ts';
-
-const resident = () => caller({ id: 'resident' }, ['own'], {}, true);
 
 describe.each(BACKENDS)('the public search tokens migration on %s', (_name, open) => {
   let t: TestDatabase;
