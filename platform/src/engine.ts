@@ -33,7 +33,11 @@ export async function startEngine(
     allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? false,
     ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
   });
-  await startWebhookWorkers(queue, ctx.db.orm, { allowPrivateTargets: options.allowPrivateWebhookTargets ?? false });
+  await startWebhookWorkers(queue, ctx.db.orm, {
+    allowPrivateTargets: options.allowPrivateWebhookTargets ?? false,
+    // On PostgreSQL ten deliveries go out at once; the embedded database's one session takes one.
+    concurrency: ctx.db.kind === 'postgresql' ? 10 : 1,
+  });
   const indexes = searchIndexJob(ctx, log);
   log.info('Process engine started (timers, outbox and webhooks on pg-boss)');
   return {

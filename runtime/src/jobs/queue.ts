@@ -44,6 +44,12 @@ export interface WorkOptions {
   /** Jobs fetched at once (default 10); the handler still gets them one at a time. */
   batchSize?: number;
   pollingIntervalSeconds?: number;
+  /**
+   * Handle the jobs of a batch at the same time instead of one after another: for handlers
+   * that mostly wait on the network (webhook deliveries), so one slow receiver does not hold
+   * up the rest. Never on the embedded database, whose connections share one session.
+   */
+  parallel?: boolean;
 }
 
 export interface QueuedJob<T> {
@@ -151,11 +157,13 @@ export class JobQueue {
         perJobResults: true,
       },
       async (jobs) => {
-        const results: PgBossJobResult[] = [];
-        for (const job of jobs) {
+        const one = async (job: (typeof jobs)[number]): Promise<PgBossJobResult> => {
           const failure = await this.#run(run, job);
-          results.push(failure ? { id: job.id, status: 'failed', output: failure } : { id: job.id, status: 'completed' });
-        }
+          return failure ? { id: job.id, status: 'failed', output: failure } : { id: job.id, status: 'completed' };
+        };
+        if (options.parallel) return Promise.all(jobs.map(one));
+        const results: PgBossJobResult[] = [];
+        for (const job of jobs) results.push(await one(job));
         return results;
       },
     );

@@ -16,6 +16,11 @@ export interface WebhookWorkerOptions {
   allowPrivateTargets?: boolean;
   pollingIntervalSeconds?: number;
   userAgent?: string;
+  /**
+   * Deliveries in flight at once per server (default 1). Above 1 a receiver that hangs until
+   * the timeout no longer delays the others; only on PostgreSQL (see WorkOptions.parallel).
+   */
+  concurrency?: number;
 }
 
 export const DEFAULT_BACKOFF_SECONDS = [10, 60, 300, 1800, 7200, 21_600, 43_200];
@@ -43,6 +48,7 @@ export async function startWebhookWorkers(queue: JobQueue, orm: MikroORM, option
   const timeoutMs = options.timeoutMs ?? 10_000;
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
   const userAgent = options.userAgent ?? 'Docket-Webhooks/1';
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
 
   const attempt = async (job: WebhookJob): Promise<WebhookDelivery['status'] | null> => {
     const em = orm.em.fork();
@@ -122,7 +128,11 @@ export async function startWebhookWorkers(queue: JobQueue, orm: MikroORM, option
     async (job) => {
       await attempt(job.data);
     },
-    { batchSize: 5, ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}) },
+    {
+      batchSize: concurrency > 1 ? concurrency : 5,
+      parallel: concurrency > 1,
+      ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+    },
   );
   return { attempt };
 }

@@ -165,6 +165,38 @@ describe.each(BACKENDS)('job queue on %s', (_name, open) => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
+  it('handles a batch at once when asked, so one slow job does not hold up the others', async () => {
+    for (const parallel of [true, false]) {
+      const q = queueName(`parallel-${parallel}`);
+      await jobs.createQueue(q);
+      // The slow job first (a transaction of its own, so it is older and fetched first).
+      await inTransaction((em) => jobs.send(q, { n: 0 }, {}, executorFor(em)));
+      await sleep(20);
+      await inTransaction(async (em) => {
+        for (let n = 1; n < 4; n++) await jobs.send(q, { n }, {}, executorFor(em));
+      });
+      let release: () => void = () => {};
+      const slow = new Promise<void>((r) => {
+        release = r;
+      });
+      const done: number[] = [];
+      await jobs.work<{ n: number }>(
+        q,
+        async (job) => {
+          if (job.data.n === 0) await slow;
+          done.push(job.data.n);
+        },
+        { batchSize: 4, parallel },
+      );
+      // Job 0 waits; in parallel the other three finish meanwhile, one after another those behind it cannot.
+      await sleep(1500);
+      if (parallel) expect(done.sort()).toEqual([1, 2, 3]);
+      else expect(done).toEqual([]);
+      release();
+      await until('every job', () => done.length === 4);
+    }
+  });
+
   it('stops promptly while idle', async () => {
     const idle = await JobQueue.start(t.db, { pollingIntervalSeconds: POLL, log });
     await idle.work(queueName('idle'), async () => {});
