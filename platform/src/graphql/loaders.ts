@@ -55,9 +55,14 @@ export function ticketLoaders(services: GraphqlServices) {
     return ids.map((id) => (id ? (byId.get(id) ?? null) : null));
   };
 
-  // The ticket service has no batch read of comments yet: one call per ticket, all in one batch.
-  const comments: Loader<TicketComment[]> = async (queries, ctx) =>
-    Promise.all(queries.map(async ({ obj }) => (await orNull(tickets.comments(principalOf(ctx).tenantId, ticketCaller(ctx), obj.id))) ?? []));
+  const comments: Loader<TicketComment[]> = async (queries, ctx) => {
+    const byTicket = await tickets.commentsOfMany(
+      principalOf(ctx).tenantId,
+      ticketCaller(ctx),
+      queries.map(({ obj }) => obj.id),
+    );
+    return queries.map(({ obj }) => byTicket.get(obj.id) ?? []);
+  };
 
   return { Ticket: { parent, children, customer, product, comments } };
 }

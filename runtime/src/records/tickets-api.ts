@@ -184,6 +184,8 @@ export interface TicketServiceApi {
   act(tenantId: string, caller: TicketCaller, id: string, input: TicketActionInput): Promise<TicketDetail>;
   comment(tenantId: string, caller: TicketCaller, id: string, input: { body: string; visibility: 'internal' | 'public' }): Promise<TicketComment>;
   comments(tenantId: string, caller: TicketCaller, id: string): Promise<TicketComment[]>;
+  /** Comments of many tickets at once (GraphQL batching); tickets outside scope have no entry. */
+  commentsOfMany(tenantId: string, caller: TicketCaller, ids: string[]): Promise<Map<string, TicketComment[]>>;
   attach(
     tenantId: string,
     caller: TicketCaller,

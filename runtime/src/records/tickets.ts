@@ -92,6 +92,10 @@ export class TicketService implements TicketServiceApi {
     return this.activity.comments(tenantId, caller, id);
   }
 
+  commentsOfMany(tenantId: string, caller: TicketCaller, ids: string[]) {
+    return this.activity.commentsOfMany(tenantId, caller, ids);
+  }
+
   /**
    * A file uploaded before the form that names it is saved (POST /api/files): only its uploader
    * may then put it in an attachment or signature field, which links it to the ticket.

@@ -129,6 +129,17 @@ describe.each(BACKENDS)('GraphQL read API on %s', (_name, open) => {
     expect(calls.filter((c) => c === 'tickets.get')).toHaveLength(1 + childIds.length);
   });
 
+  it('reads the comments of a whole page of tickets at once', async () => {
+    const { body } = await gql('root', `{ tickets(type: "repair", first: 10) { nodes { id comments { body } } } }`);
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data.tickets.nodes as { id: string; comments: { body: string }[] }[];
+    expect(nodes).toHaveLength(4);
+    expect(nodes.find((n) => n.id === parentId)?.comments).toEqual([{ body: 'Parts ordered' }]);
+    expect(nodes.filter((n) => n.id !== parentId).every((n) => n.comments.length === 0)).toBe(true);
+    expect(calls.filter((c) => c === 'tickets.commentsOfMany')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'tickets.comments')).toHaveLength(0);
+  });
+
   it('applies the same data scope as REST: out-of-scope tickets are null or absent', async () => {
     const { body } = await gql('nobody', `{ ticket(id: "${parentId}") { id } tickets(first: 50) { nodes { id } } }`);
     expect(body.errors).toBeUndefined();

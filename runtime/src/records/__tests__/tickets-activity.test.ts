@@ -30,6 +30,12 @@ describe.each(BACKENDS)('ticket comments, files and personal data on %s', (_name
     expect(await w.service.comments(w.tenant, admin(), mine.id)).toHaveLength(3);
     expect((await failure(w.service.comment(w.tenant, admin(), mine.id, { body: '   ', visibility: 'public' }))).code).toBe('VALIDATION_FAILED');
     expect(w.events.filter((e) => e.type === 'ticket.commented')).toHaveLength(3);
+    // The batched read (GraphQL) answers alike, and not at all outside the caller's scope.
+    const batch = await w.service.commentsOfMany(w.tenant, resident(), [mine.id, mine.id, 'not-an-id']);
+    expect([...batch.keys()]).toEqual([mine.id]);
+    expect(batch.get(mine.id)?.map((c) => c.body)).toEqual(['我们明天上午上门', '好的，谢谢']);
+    expect((await w.service.commentsOfMany(w.tenant, admin(), [mine.id])).get(mine.id)).toHaveLength(3);
+    expect((await w.service.commentsOfMany(w.tenant, caller({ id: 'stranger' }, ['own']), [mine.id])).size).toBe(0);
   });
 
   it('keeps internal comments out of what a portal customer can search for, but not out of staff searches', async () => {
