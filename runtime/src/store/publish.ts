@@ -5,6 +5,7 @@ import { checkReferences, type DefinitionDocument, hasErrors, type Kind, referen
 import type { DictionaryItem } from '../definitions/kinds/dictionary.ts';
 import { DefinitionError, StateError } from '../errors.ts';
 import { checkDictionaryRemovals } from '../records/dictionaries.ts';
+import { checkNewUniqueness } from '../records/records-backfill.ts';
 import { recordAudit } from './audit.ts';
 import { documentOf, type Origin, type VersionRow } from './definition-rows.ts';
 import { Definition, DefinitionVersion, Release, ReleaseItem, Tenant } from './entities.ts';
@@ -107,6 +108,11 @@ export async function publishInTransaction(
     em.create(ReleaseItem, { tenantId, releaseId: release.id, kind: v.kind, key: v.key, version: v.version, changed: byId.has(id(v.kind, v.key)), pins });
   }
   const published = chosen.map((d) => ({ kind: d.kind, key: d.key, version: d.version })).sort((a, b) => id(a.kind, a.key).localeCompare(id(b.kind, b.key)));
+  // Uniqueness rules new in this release must already hold for the stored records.
+  await em.flush();
+  const recordTypes = [...snapshot.values()].filter((v) => v.kind === 'recordType').map((v) => v.key);
+  const duplicates = await checkNewUniqueness(em, tenantId, previous?.number ?? null, number, recordTypes);
+  if (hasErrors(duplicates)) throw new DefinitionError(duplicates, 'Stored records break a uniqueness rule of this release');
   recordAudit(em, tenantId, {
     actor,
     action: 'release.published',
