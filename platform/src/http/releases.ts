@@ -42,16 +42,17 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<{ ctx: DocketContext }> = 
     async (req, reply) => {
       const p = principalOf(req);
       const items = req.body.items?.map((i) => ({ kind: i.kind as Kind, key: i.key }));
-      const release = await store.publish(p.tenantId, { items, note: req.body.note }, { actor: p.userId, origin: { type: 'admin' } });
-      // Written after the publish commits (the store owns that transaction): a crash in between loses only this log row.
-      await appendSystemLog(ctx.db.orm.em.fork(), p.tenantId, {
-        action: 'release.published',
-        actorId: p.userId,
-        actor: p.email,
-        subject: `release:${release.number}`,
-        ip: req.ip,
-        details: { number: release.number, note: release.note, published: release.published },
-      });
+      // The log line commits with the release, or neither does.
+      const release = await store.publish(p.tenantId, { items, note: req.body.note }, { actor: p.userId, origin: { type: 'admin' } }, (em, published) =>
+        appendSystemLog(em, p.tenantId, {
+          action: 'release.published',
+          actorId: p.userId,
+          actor: p.email,
+          subject: `release:${published.number}`,
+          ip: req.ip,
+          details: { number: published.number, note: published.note, published: published.published },
+        }),
+      );
       return reply.status(201).send(release);
     },
   );

@@ -166,8 +166,18 @@ export class DefinitionStore {
     return { kind, key, version, status: 'draft', changed: true, created: true };
   }
 
-  async publish(tenantId: string, request: PublishRequest, by: Actor): Promise<PublishedRelease> {
-    return this.em().transactional((tx) => publishInTransaction(tx, tenantId, request, by.actor, by.origin));
+  /** `alongside` writes in the same transaction (the system log line of who published), so both commit or neither. */
+  async publish(
+    tenantId: string,
+    request: PublishRequest,
+    by: Actor,
+    alongside?: (em: EntityManager, release: PublishedRelease) => Promise<void>,
+  ): Promise<PublishedRelease> {
+    return this.em().transactional(async (tx) => {
+      const release = await publishInTransaction(tx, tenantId, request, by.actor, by.origin);
+      await alongside?.(tx, release);
+      return release;
+    });
   }
 
   /**

@@ -59,6 +59,18 @@ describe.each(BACKENDS)('definition store on %s', (_name, open) => {
     expect(await t.store.list(tenant)).toEqual([]);
   });
 
+  it('publishes nothing when a write that must go with the release fails', async () => {
+    const tenant = await t.newTenant();
+    await t.store.saveDraft(tenant, { doc: dictionary('together') }, ADMIN);
+    const failed = t.store.publish(tenant, {}, ADMIN, async (em, release) => {
+      await em.execute('select 1');
+      throw new Error(`log for release ${release.number} failed`);
+    });
+    await expect(failed).rejects.toThrow('log for release 1 failed');
+    expect(await t.store.releases(tenant)).toEqual([]);
+    expect((await t.store.publish(tenant, {}, ADMIN)).number).toBe(1);
+  });
+
   it('reports unresolved references as warnings on a draft and refuses to publish them', async () => {
     const tenant = await t.newTenant();
     const saved = await t.store.saveDraft(tenant, { doc: ticketType('repair', { process: 'repair-flow', dictionary: 'faults' }) }, ADMIN);
