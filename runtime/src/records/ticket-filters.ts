@@ -66,6 +66,33 @@ export function dataColumn(field: FieldSpec): Column {
   return { sql: text, kind: 'text' };
 }
 
+/** The key of the pseudo ticket type `acrossTypes` builds. */
+export const ANY_TYPE = '*';
+
+/**
+ * For lists without `type`: the `data.<key>` fields filters and sorts may use across the
+ * given ticket types — a key counts when every type that has it stores it alike (same
+ * column expression), so `data.source:eq:wechat` means one thing whichever type a ticket is.
+ */
+export function acrossTypes(specs: TicketTypeSpec[]): TicketTypeSpec | undefined {
+  const [first] = specs;
+  if (!first) return undefined;
+  const chosen = new Map<string, FieldSpec>();
+  const conflicting = new Set<string>();
+  for (const spec of specs) {
+    for (const f of spec.fields) {
+      if (conflicting.has(f.key) || f.type === 'subTable' || f.type === 'attachment' || !KEY.test(f.key)) continue;
+      const seen = chosen.get(f.key);
+      if (!seen) chosen.set(f.key, f);
+      else if (dataColumn(seen).sql !== dataColumn(f).sql) {
+        chosen.delete(f.key);
+        conflicting.add(f.key);
+      }
+    }
+  }
+  return { ...first, key: ANY_TYPE, fields: [...chosen.values()] };
+}
+
 /** A system column or `data.<key>` of the ticket type; anything else is BAD_FILTER naming it. */
 export function columnOf(name: string, spec: TicketTypeSpec | undefined, what = 'filter'): Column {
   const system = SYSTEM[name];
@@ -74,7 +101,8 @@ export function columnOf(name: string, spec: TicketTypeSpec | undefined, what = 
     if (!spec) throw new InputError('BAD_FILTER', `${what} on ${name} needs a ticket type (query.type)`, { field: name });
     const field = spec.fields.find((f) => f.key === name.slice(5));
     if (!field || field.type === 'subTable' || field.type === 'attachment') {
-      throw new InputError('BAD_FILTER', `${name} is not a field of ticket type ${spec.key} that can be filtered`, { field: name });
+      const where = spec.key === ANY_TYPE ? 'that every ticket type you can see stores alike (name the type with query.type)' : `of ticket type ${spec.key}`;
+      throw new InputError('BAD_FILTER', `${name} is not a field ${where} that can be filtered or sorted`, { field: name });
     }
     return dataColumn(field);
   }

@@ -13,6 +13,7 @@ import { TicketTypeCatalog, type TicketTypeSpec } from './ticket-definitions.ts'
 import type { TicketDeps } from './ticket-deps.ts';
 import { eraseSensitive, eraseSensitiveIn } from './ticket-erase.ts';
 import { linkFormFiles } from './ticket-files.ts';
+import { acrossTypes } from './ticket-filters.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, priorityProblems, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
@@ -273,10 +274,14 @@ export class TicketService implements TicketServiceApi {
   async list(tenantId: string, caller: TicketCaller, query: TicketQuery): Promise<TicketPage> {
     const em = this.orm.em.fork();
     let spec: TicketTypeSpec | undefined;
-    if (query.type !== undefined) {
+    const usesData = [...(query.filters ?? []).map((f) => f.field), query.sort?.field].some((f) => typeof f === 'string' && f.startsWith('data.'));
+    if (query.type !== undefined || usesData) {
       const release = caller.release ?? (await this.runtime.latestRelease(em, tenantId));
-      spec = (await this.types.release(em, tenantId, release)).get(query.type);
-      if (!spec) throw new InputError('BAD_FILTER', `there is no ticket type "${query.type}"`, { field: 'type' });
+      const types = await this.types.release(em, tenantId, release);
+      if (query.type !== undefined) {
+        spec = types.get(query.type);
+        if (!spec) throw new InputError('BAD_FILTER', `there is no ticket type "${query.type}"`, { field: 'type' });
+      } else spec = acrossTypes([...types.values()].filter((t) => !caller.access.hiddenTypes.includes(t.key)));
     }
     const { rows, nextCursor } = await listRows(em, tenantId, caller, query, spec, this.now());
     return { items: await this.items(em, tenantId, caller, rows), nextCursor };

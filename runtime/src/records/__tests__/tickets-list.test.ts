@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestDatabase } from '../../../../tests/support/databases.ts';
 import type { TicketQuery } from '../tickets-api.ts';
-import { admin, caller, failure, type TicketWorld, ticketWorld } from './tickets-fixtures.ts';
+import { admin, caller, failure, REPAIR, type TicketWorld, ticketWorld } from './tickets-fixtures.ts';
 
 describe.each(BACKENDS)('ticket lists on %s', (_name, open) => {
   let t: TestDatabase;
@@ -71,8 +71,8 @@ describe.each(BACKENDS)('ticket lists on %s', (_name, open) => {
     expect(injected.code).toBe('BAD_FILTER');
     const notNumber = await failure(w.service.list(w.tenant, admin(), { type: 'repair', filters: [{ field: 'data.amount', op: 'gt', value: 'ten' }] }));
     expect(notNumber).toMatchObject({ code: 'BAD_FILTER', details: { field: 'data.amount' } });
-    const noType = await failure(w.service.list(w.tenant, admin(), { filters: [{ field: 'data.amount', op: 'gt', value: 1 }] }));
-    expect(noType.code).toBe('BAD_FILTER');
+    const noType = await failure(w.service.list(w.tenant, admin(), { filters: [{ field: 'data.colour', op: 'eq', value: 'red' }] }));
+    expect(noType).toMatchObject({ code: 'BAD_FILTER', details: { field: 'data.colour' } });
     const badSort = await failure(w.service.list(w.tenant, admin(), { sort: { field: 'password', direction: 'asc' } }));
     expect(badSort).toMatchObject({ code: 'BAD_FILTER', details: { field: 'password' } });
     expect((await failure(w.service.list(w.tenant, admin(), { limit: 201 }))).code).toBe('BAD_FILTER');
@@ -129,5 +129,36 @@ describe.each(BACKENDS)('ticket lists on %s', (_name, open) => {
     w.setNow(new Date('2026-03-10T00:00:00Z'));
     expect((await w.service.list(w.tenant, dispatcher, { view: 'overdue', limit: 200 })).items.length).toBe(all.items.length);
     expect((await w.service.list(w.tenant, dispatcher, { statusCategory: ['closed'] })).items).toEqual([]);
+  });
+
+  it('filters and sorts on a form field without naming the type, while every type stores it alike', async () => {
+    const across = async (query: TicketQuery) => (await w.service.list(w.tenant, admin(), { limit: 200, ...query })).items.map((i) => i.title);
+    const filter = { field: 'data.amount', op: 'gte' as const, value: 10 };
+    const sort = { field: 'data.amount', direction: 'asc' as const };
+    const expected = await titles({ filters: [filter], sort });
+    expect(expected.length).toBeGreaterThan(1);
+    expect(await across({ filters: [filter], sort })).toEqual(expected);
+    // A second type that stores `amount` as text: the key no longer means one thing across types.
+    const survey = {
+      ...REPAIR,
+      key: 'survey',
+      name: { en: 'Survey' },
+      portal: { enabled: false },
+      components: [],
+      form: {
+        fields: [
+          { key: 'title', type: 'text', label: { en: 'Title' } },
+          { key: 'amount', type: 'text', label: { en: 'Amount' } },
+        ],
+      },
+    };
+    await t.store.saveDraft(w.tenant, { doc: survey }, { actor: 'tester', origin: { type: 'admin' } });
+    await t.store.publish(w.tenant, {}, { actor: 'tester', origin: { type: 'admin' } });
+    const ambiguous = await failure(w.service.list(w.tenant, admin(), { filters: [filter] }));
+    expect(ambiguous).toMatchObject({ code: 'BAD_FILTER', details: { field: 'data.amount' } });
+    expect(ambiguous.message).toMatch(/name the type/);
+    expect(await across({ filters: [{ field: 'data.note', op: 'eq', value: '9' }] })).toEqual(['厨房水管漏水']);
+    // Naming the type still works as before.
+    expect(await titles({ filters: [filter], sort })).toEqual(expected);
   });
 });
