@@ -106,7 +106,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   for (const k of Object.keys(ConfigSchema.properties)) if (env[k] !== undefined && env[k] !== '') raw[k] = env[k];
   const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile(ConfigSchema);
   if (!validate(raw)) {
-    const lines = (validate.errors ?? []).map((e) => `  ${e.instancePath.slice(1) || '(config)'}: ${e.message}`);
+    const lines = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.slice(1);
+      // A regex means nothing to an operator: say what the variable takes instead.
+      const described = (ConfigSchema.properties as Record<string, { description?: string }>)[name]?.description;
+      const message = e.keyword === 'pattern' && described ? `not valid: ${described}` : e.message;
+      return `  ${name || '(config)'}: ${message}`;
+    });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = raw as Static<typeof ConfigSchema>;

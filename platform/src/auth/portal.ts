@@ -293,3 +293,19 @@ export async function applyForVerification(
 export async function link(em: EntityManager, tenantId: string, userId: string, recordId: string): Promise<void> {
   await em.execute('update app_user set contact_id = ?, updated_at = now() where tenant_id = ? and id = ?', [recordId, tenantId, userId]);
 }
+
+/**
+ * Overwrites what residents typed when applying to the portal as this customer: applications
+ * linked to the record, and those of the accounts linked to it. The ID-number hash goes too.
+ */
+export async function eraseVerifications(em: EntityManager, tenantId: string, recordId: string): Promise<number> {
+  const rows = await em.execute<{ id: string }[]>(
+    `update portal_verification v
+        set name = '****', phone = '****', id_number_hash = '$argon2id$erased', id_number_last4 = '****', erased_at = now()
+      where v.tenant_id = ? and v.erased_at is null
+        and (v.record_id = ? or v.user_id in (select u.id from app_user u where u.tenant_id = v.tenant_id and u.contact_id = ?))
+      returning v.id`,
+    [tenantId, recordId, recordId],
+  );
+  return rows.length;
+}

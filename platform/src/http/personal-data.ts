@@ -2,9 +2,9 @@ import type { RecordService } from '@docket/runtime/records/records.ts';
 import { componentUsage } from '@docket/runtime/records/ticket-indexes.ts';
 import type { TicketService } from '@docket/runtime/records/tickets.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import Type from 'typebox';
 import { principalOf } from '../auth/plugin.ts';
+import { eraseVerifications } from '../auth/portal.ts';
 import { appendSystemLog } from '../auth/system-log.ts';
 import type { DocketContext } from '../context.ts';
 import { ProblemRef } from './schemas.ts';
@@ -79,19 +79,3 @@ export const personalDataRoutes: FastifyPluginAsyncTypebox<PersonalDataRouteOpti
     async (req) => ({ items: await componentUsage(ctx.db.orm.em.fork(), principalOf(req).tenantId) }),
   );
 };
-
-/**
- * Overwrites what residents typed when applying to the portal as this customer: applications
- * linked to the record, and those of the accounts linked to it. The ID-number hash goes too.
- */
-async function eraseVerifications(em: EntityManager, tenantId: string, recordId: string): Promise<number> {
-  const rows = await em.execute<{ id: string }[]>(
-    `update portal_verification v
-        set name = '****', phone = '****', id_number_hash = '$argon2id$erased', id_number_last4 = '****', erased_at = now()
-      where v.tenant_id = ? and v.erased_at is null
-        and (v.record_id = ? or v.user_id in (select u.id from app_user u where u.tenant_id = v.tenant_id and u.contact_id = ?))
-      returning v.id`,
-    [tenantId, recordId, recordId],
-  );
-  return rows.length;
-}

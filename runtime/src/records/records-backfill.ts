@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DefinitionIssue } from '../definitions/index.ts';
-import { RecordTypeCatalog, type UniqueConstraint } from './records-catalog.ts';
+import { RecordTypeCatalog, type RecordTypeRuntime, type UniqueConstraint } from './records-catalog.ts';
 import { uniqueKeys } from './records-values.ts';
 
 const CHUNK = 1000;
@@ -32,12 +32,7 @@ export async function checkNewUniqueness(
   return issues;
 }
 
-async function claimExisting(
-  em: EntityManager,
-  tenantId: string,
-  type: Parameters<typeof uniqueKeys>[0],
-  added: UniqueConstraint[],
-): Promise<DefinitionIssue[]> {
+async function claimExisting(em: EntityManager, tenantId: string, type: RecordTypeRuntime, added: UniqueConstraint[]): Promise<DefinitionIssue[]> {
   // Keys left from an earlier release that had the same rule are stale: start afresh.
   await em.execute('delete from record_unique where tenant_id = ? and record_type = ? and constraint_name in (select jsonb_array_elements_text(?::jsonb))', [
     tenantId,

@@ -5,7 +5,7 @@ import { saveFile } from './files/file-objects.ts';
 import { scopePredicate } from './scope.ts';
 import type { FieldSpec } from './ticket-definitions.ts';
 import type { TicketDeps } from './ticket-deps.ts';
-import { checkId, isUuid, loadTicketRow, refreshSearchTokens } from './ticket-rows.ts';
+import { batchIds, checkId, loadTicketRow, refreshSearchTokens } from './ticket-rows.ts';
 import { FieldAccess, iso } from './ticket-view.ts';
 import type { TicketAttachment, TicketCaller, TicketComment } from './tickets-api.ts';
 
@@ -123,7 +123,7 @@ export class TicketActivity {
    * caller's scope, or unknown, get no entry.
    */
   async commentsOfMany(tenantId: string, caller: TicketCaller, ids: string[]): Promise<Map<string, TicketComment[]>> {
-    const wanted = [...new Set(ids.filter(isUuid))].slice(0, 500);
+    const wanted = batchIds(ids);
     const out = new Map<string, TicketComment[]>();
     if (wanted.length === 0) return out;
     const em = this.deps.orm.em.fork();

@@ -10,6 +10,9 @@ import { LIST_COLUMNS, type ListRow } from './ticket-list.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 
+/** The ids a batched read (GraphQL) looks up: well-formed, each once, at most 500. */
+export const batchIds = (ids: readonly unknown[]): string[] => [...new Set(ids.filter(isUuid))].slice(0, 500);
+
 /** Ids come from URLs: a malformed one is simply not found (never a database cast error). */
 export function checkId(id: string, what = 'ticket'): string {
   if (!isUuid(id)) throw new NotFoundError(`no ${what} ${String(id).slice(0, 60)}`, { [what]: id });

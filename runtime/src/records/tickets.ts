@@ -17,7 +17,7 @@ import { acrossTypes } from './ticket-filters.ts';
 import { checkForm, type FieldProblem, throwIfProblems } from './ticket-form.ts';
 import { formContext, notEditable, priorityProblems, rolePermissions, systemProblems } from './ticket-input.ts';
 import { LIST_COLUMNS, type ListRow, listRows } from './ticket-list.ts';
-import { type DetailRow, followAssignee, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
+import { batchIds, type DetailRow, followAssignee, isUuid, loadTicketDetail, loadTicketRow, refreshSearchTokens, tenantTimeZone } from './ticket-rows.ts';
 import { type TicketUpdate, updateInTransaction } from './ticket-update.ts';
 import { editablePaths, FieldAccess, iso, listItem } from './ticket-view.ts';
 import { TicketWork } from './ticket-work.ts';
@@ -260,7 +260,7 @@ export class TicketService implements TicketServiceApi {
   }
 
   async getMany(tenantId: string, caller: TicketCaller, ids: string[]): Promise<TicketListItem[]> {
-    const wanted = [...new Set(ids.filter(isUuid))].slice(0, 500);
+    const wanted = batchIds(ids);
     if (wanted.length === 0) return [];
     const em = this.orm.em.fork();
     const scope = scopePredicate(caller.access);
